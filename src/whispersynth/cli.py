@@ -1,0 +1,148 @@
+"""The `whispersynth` command line: thin wrappers over the library functions."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__, data, pairs, settings, synth
+from .audio import write_wav
+from .data import DataError, DatasetSpec
+from .errors import WhisperSynthError
+from .files import write_text
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Synth sound matching: settings text <-> Vital presets and audio (FORMAT.md).",
+)
+
+SettingsArg = Annotated[Path, typer.Argument(help="A settings .txt file in the format of FORMAT.md.")]
+
+
+def _out(path: Optional[Path], source: Path, suffix: str) -> Path:
+    return path if path is not None else Path(source.stem + suffix)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.command()
+def render(
+    settings_file: SettingsArg,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output .wav (default: <stem>.wav here).")] = None,
+    preview: Annotated[bool, typer.Option(help="44.1 kHz stereo, full band, not peak-normalised.")] = False,
+) -> None:
+    """Render settings to a .wav: the standard render (16 kHz mono, 3 s, peak -1 dBFS)."""
+    patch = settings.load(settings_file)
+    target = _out(out, settings_file, ".wav")
+    if preview:
+        audio = synth.render(patch, sample_rate=synth.VITAL_RATE, stereo=True, normalize=False)
+        write_wav(target, audio, synth.VITAL_RATE)
+    else:
+        write_wav(target, synth.render(patch), synth.SAMPLE_RATE)
+    typer.echo(f"wrote {target}")
+
+
+@app.command()
+def preset(
+    settings_file: SettingsArg,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output .vital (default: <stem>.vital here).")] = None,
+) -> None:
+    """Write settings as a Vital preset (.vital) that opens in the Vital app."""
+    patch = settings.load(settings_file)
+    target = _out(out, settings_file, ".vital")
+    write_text(target, synth.preset_json(patch))
+    typer.echo(f"wrote {target}")
+
+
+data_app = typer.Typer(no_args_is_help=True, help="Make, convert and inspect training datasets.")
+app.add_typer(data_app, name="data")
+
+
+def _shard(text: str) -> tuple[int, int]:
+    i, sep, n = text.partition("/")
+    if not (sep and i.isdigit() and n.isdigit() and 0 <= int(i) < int(n)):
+        raise DataError(f"--shard: expected i/n with 0 <= i < n (e.g. 0/4), got {text!r}")
+    return int(i), int(n)
+
+
+@data_app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Dataset folder (created; rerun to resume).")],
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of clips in the whole dataset.")],
+    seed: Annotated[int, typer.Option(help="Dataset seed: clip i depends only on (seed, i).")] = 0,
+    workers: Annotated[int, typer.Option(min=1, help="Render processes (one synth each).")] = os.cpu_count() or 1,
+    shard: Annotated[str, typer.Option(help="Make only part i of n (for n machines): i/n.")] = "0/1",
+    part_size: Annotated[int, typer.Option(min=1, help="Clips per Parquet part file.")] = 500,
+) -> None:
+    """Render random patches into sharded Parquet. A 3 s int16 clip is ~96 KB, so 200k clips
+    need ~19 GB; the run refuses to start when the disk cannot hold the set. Killed runs resume
+    when the same command is run again."""
+    spec = DatasetSpec(n=n, seed=seed, part_size=part_size)
+    done = data.generate(out, spec, workers=workers, shard=_shard(shard))
+    typer.echo(f"{out}: rendered {done} clips; {spec.n_parts - len(data.pending_parts(out, spec))}"
+               f" of {spec.n_parts} parts present")
+
+
+@data_app.command("export")
+def export_(
+    folder: Annotated[Path, typer.Argument(help="A dataset folder.")],
+    pairs_out: Annotated[Path, typer.Option("--pairs", help="Folder for 000001.wav + 000001.txt pairs.")],
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Export at most this many clips.")] = None,
+) -> None:
+    """Write clips as numbered .wav + .txt pairs (the original project's layout)."""
+    typer.echo(f"wrote {pairs.export_pairs(folder, pairs_out, limit)} pairs to {pairs_out}")
+
+
+@data_app.command("import")
+def import_(
+    folder: Annotated[Path, typer.Argument(help="A folder of NAME.wav + NAME.txt pairs.")],
+    out: Annotated[Path, typer.Option("--out", help="New dataset folder.")],
+) -> None:
+    """Read a folder of audio + settings pairs into a dataset; bad pairs are skipped and listed."""
+    rep = pairs.import_pairs(folder, out)
+    for line in rep.skipped:
+        typer.echo(f"skipped {line}", err=True)
+    typer.echo(rep.summary())
+
+
+@data_app.command()
+def stats(
+    folder: Annotated[Path, typer.Argument(help="A dataset folder.")],
+    png: Annotated[Optional[Path], typer.Option(help="Plot file (default: FOLDER/stats.png).")] = None,
+) -> None:
+    """Print the distribution of every field and write one small plot per field."""
+    from . import stats as dataset_stats
+
+    typer.echo(dataset_stats.report(folder), nl=False)
+    target = png or folder / "stats.png"
+    dataset_stats.plot(folder, target)
+    typer.echo(f"wrote {target}")
+
+
+def main() -> None:
+    """Console entry point: user errors become one line on stderr and exit code 2."""
+    try:
+        app()
+    except WhisperSynthError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as e:
+        name = f" {e.filename}" if e.filename else ""
+        print(f"error: cannot access{name}: {e.strerror or e}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,189 @@
+"""Labelled training clips: render random patches in parallel into sharded Parquet files.
+
+A dataset folder holds `dataset.json` (what was asked for) and `part-NNNNN.parquet` files.
+Each part is written atomically and holds a fixed range of clip indices; each clip's random
+state derives from (seed, index). So a killed run, rerun with the same command, skips the
+parts that landed and redoes the rest byte-identically, whatever the worker count or
+`--shard i/n` split.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing as mp
+import shutil
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from . import settings, synth
+from .audio import PEAK, SILENT_PEAK
+from .errors import WhisperSynthError
+from .files import atomic_path, write_text
+from .sampler import clip_rng, sample_patch
+from .spec import FIELDS, Patch
+
+MAX_DRAWS = 1000
+BYTES_PER_CLIP = 48_000 * 2 + 1_024  # 3 s of 16 kHz int16 plus the label columns
+CHUNK = 25  # clips per worker task: small enough for a smooth progress bar
+_ARROW_TYPES = {"choice": pa.string(), "int": pa.int32(), "hz": pa.int32(), "note": pa.int32()}
+SCHEMA = pa.schema(
+    [("index", pa.int64()), ("text", pa.string()), ("audio", pa.list_(pa.int16())), ("draws", pa.int32())]
+    + [(f.name, _ARROW_TYPES.get(f.kind, pa.float64())) for f in FIELDS]
+)
+
+
+class DataError(WhisperSynthError):
+    """A dataset request or folder that cannot be used as it is."""
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What a dataset folder holds; rerunning with the same spec resumes it."""
+
+    n: int
+    seed: int = 0
+    part_size: int = 500
+    sample_rate: int = synth.SAMPLE_RATE
+    clip_seconds: float = synth.CLIP_SECONDS
+    source: str = "vital"  # or where an imported set came from
+
+    @property
+    def n_parts(self) -> int:
+        return math.ceil(self.n / self.part_size)
+
+    def part_range(self, part: int) -> range:
+        return range(part * self.part_size, min(self.n, (part + 1) * self.part_size))
+
+
+def part_path(out: Path, part: int) -> Path:
+    return out / f"part-{part:05d}.parquet"
+
+
+def draw_clip(renderer: synth.Renderer, seed: int, index: int) -> tuple[Patch, np.ndarray, int]:
+    """Clip `index` of dataset `seed`: a random patch that does not render silent, its audio and
+    how many draws it took."""
+    rng = clip_rng(seed, index)
+    for draws in range(1, MAX_DRAWS + 1):
+        patch = sample_patch(rng)
+        raw = renderer.render_vital(patch)
+        audio = synth.finish(raw, sample_rate=synth.SAMPLE_RATE, stereo=False, normalize=False)
+        peak = float(np.abs(audio).max())
+        if peak >= SILENT_PEAK:
+            return patch, audio * np.float32(PEAK / peak), draws
+    raise DataError(f"clip {index}: {MAX_DRAWS} draws in a row rendered silent; the sampler is broken")
+
+
+def to_row(index: int, patch: Patch, audio: np.ndarray, draws: int) -> dict:
+    row = {"index": index, "text": settings.format(patch), "draws": draws, **patch.values()}
+    row["audio"] = np.round(np.clip(audio, -1, 1) * 32767).astype(np.int16)
+    return row
+
+
+def patch_from_row(row: dict) -> Patch:
+    return Patch(**{f.name: row[f.name] for f in FIELDS})
+
+
+# ---------------------------------------------------------------- workers
+
+_renderer: synth.Renderer | None = None
+
+
+def _init_worker() -> None:
+    global _renderer  # one synth per worker process, made once
+    _renderer = synth.Renderer()
+
+
+def _render_chunk(task: tuple[int, int, int]) -> list[dict]:
+    seed, start, stop = task
+    return [to_row(i, *draw_clip(_renderer, seed, i)) for i in range(start, stop)]
+
+
+def _tasks(spec: DatasetSpec, parts: list[int]) -> Iterator[tuple[int, int, int]]:
+    for part in parts:
+        r = spec.part_range(part)
+        for start in range(r.start, r.stop, CHUNK):
+            yield spec.seed, start, min(start + CHUNK, r.stop)
+
+
+def _write_part(out: Path, part: int, rows: list[dict]) -> None:
+    columns = {name: [row[name] for row in rows] for name in SCHEMA.names}
+    table = pa.Table.from_pydict(columns, schema=SCHEMA)
+    with atomic_path(part_path(out, part)) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+# ---------------------------------------------------------------- generate
+
+
+def _check_spec(out: Path, spec: DatasetSpec) -> None:
+    meta = out / "dataset.json"
+    if meta.exists():
+        old = json.loads(meta.read_text())
+        if old != asdict(spec):
+            raise DataError(f"{out} already holds a different dataset ({old}); use another folder")
+    else:
+        write_text(meta, json.dumps(asdict(spec), indent=1) + "\n")
+
+
+def _check_disk(out: Path, clips: int) -> None:
+    need = clips * BYTES_PER_CLIP
+    free = shutil.disk_usage(out).free
+    if need > free:
+        raise DataError(f"{clips} clips need about {need / 1e9:.1f} GB but {out} has {free / 1e9:.1f} GB free")
+
+
+def pending_parts(out: Path, spec: DatasetSpec, shard: tuple[int, int] = (0, 1)) -> list[int]:
+    i, n = shard
+    return [p for p in range(spec.n_parts) if p % n == i and not part_path(out, p).exists()]
+
+
+def generate(out: Path, spec: DatasetSpec, workers: int = 1, shard: tuple[int, int] = (0, 1),
+             progress: bool = True) -> int:
+    """Render the missing parts of dataset `spec` (this machine's share) into `out`; returns
+    the number of clips rendered."""
+    out.mkdir(parents=True, exist_ok=True)
+    _check_spec(out, spec)
+    for stale in out.glob(".part-*.part.parquet"):  # temp files of a killed run
+        stale.unlink()
+    parts = pending_parts(out, spec, shard)
+    total = sum(len(spec.part_range(p)) for p in parts)
+    _check_disk(out, total)
+    bar = tqdm(total=total, unit="clip", disable=not progress, desc=f"rendering {out}", smoothing=0.05)
+    pool = mp.get_context("spawn").Pool(workers, _init_worker) if workers > 1 else None
+    if pool is None:
+        _init_worker()
+    results = pool.imap(_render_chunk, _tasks(spec, parts)) if pool else map(_render_chunk, _tasks(spec, parts))
+    try:
+        for part in parts:
+            rows: list[dict] = []
+            while len(rows) < len(spec.part_range(part)):
+                chunk = next(results)
+                rows.extend(chunk)
+                bar.update(len(chunk))
+            _write_part(out, part, rows)
+    finally:
+        bar.close()
+        if pool is not None:
+            pool.terminate()
+    return total
+
+
+def read_spec(folder: Path) -> DatasetSpec:
+    meta = Path(folder) / "dataset.json"
+    if not meta.exists():
+        raise DataError(f"{folder}: not a dataset folder (no dataset.json)")
+    return DatasetSpec(**json.loads(meta.read_text()))
+
+
+def iter_rows(folder: Path, columns: list[str] | None = None) -> Iterator[dict]:
+    """Every clip of a dataset folder in index order, one dict per clip (streams part by part)."""
+    for path in sorted(Path(folder).glob("part-*.parquet")):
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=64, columns=columns):
+            yield from batch.to_pylist()

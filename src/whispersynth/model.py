@@ -1,0 +1,206 @@
+"""The network: a Whisper encoder-decoder that listens to a log-mel spectrogram of the 3 s
+standard clip and writes settings tokens, with decoding constrained to valid patches.
+
+A trained model is a folder in the `save_pretrained` layout: `config.json`,
+`model.safetensors` and `vocab.json` (the settings tokens it was trained with).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import GenerationMixin, LogitsProcessor, LogitsProcessorList, WhisperConfig
+from transformers import WhisperForConditionalGeneration
+
+from .audio import CLIP_SECONDS, SAMPLE_RATE
+from .errors import WhisperSynthError
+from .spec import FIELDS, Patch
+from .tokens import BOS, EOS, PAD, Vocab
+
+N_MELS, N_FFT, HOP = 80, 400, 160  # Whisper's front end: 25 ms windows every 10 ms
+FRAMES = int(SAMPLE_RATE * CLIP_SECONDS) // HOP  # 300 frames for the 3 s clip
+MAX_TOKENS = 32
+
+# name: (d_model, encoder layers, decoder layers, attention heads, feed-forward width)
+SHAPES = {
+    "debug": (64, 1, 1, 2, 128),
+    "cpu": (256, 3, 3, 4, 1024),  # TRAINING-NOTES: beat "tiny" at equal CPU time
+    "tiny": (384, 4, 4, 6, 1536),
+    "base": (512, 6, 6, 8, 2048),
+    "small": (768, 12, 12, 12, 3072),
+}
+
+
+class ModelError(WhisperSynthError):
+    """A model folder or checkpoint that cannot be used."""
+
+
+def whisper_config(shape: str = "cpu", pool: int = 2, dims: tuple | None = None) -> WhisperConfig:
+    """A Whisper config for settings tokens and the 3 s clip (`pool` averages mel frames in
+    time); `dims` overrides the named shape's (d_model, enc, dec, heads, ffn)."""
+    if dims is None and shape not in SHAPES:
+        raise ModelError(f"unknown model size {shape!r}; expected one of {', '.join(SHAPES)}")
+    if pool < 1 or FRAMES % (2 * pool):
+        raise ModelError(f"pool {pool} does not divide the {FRAMES} mel frames evenly")
+    d, enc, dec, heads, ffn = dims or SHAPES[shape]
+    return WhisperConfig(
+        vocab_size=len(Vocab()), num_mel_bins=N_MELS, d_model=d,
+        encoder_layers=enc, decoder_layers=dec, encoder_attention_heads=heads,
+        decoder_attention_heads=heads, encoder_ffn_dim=ffn, decoder_ffn_dim=ffn,
+        max_source_positions=FRAMES // pool // 2, max_target_positions=MAX_TOKENS,
+        pad_token_id=PAD, bos_token_id=BOS, eos_token_id=EOS, decoder_start_token_id=BOS,
+        suppress_tokens=None, begin_suppress_tokens=None, dropout=0.0,
+        whispersynth_shape=shape, whispersynth_pool=pool,
+    )
+
+
+def build(shape: str = "cpu", pool: int = 2, seed: int = 0) -> WhisperForConditionalGeneration:
+    torch.manual_seed(seed)
+    return WhisperForConditionalGeneration(whisper_config(shape, pool))
+
+
+def init_from(source: str, pool: int = 2, seed: int = 0) -> WhisperForConditionalGeneration:
+    """A model with pretrained Whisper weights (a local folder or a hub id such as
+    openai/whisper-small): encoder positions sliced to the 3 s clip, decoder body kept,
+    token embeddings new (the settings vocabulary replaces Whisper's)."""
+    try:
+        pre = WhisperForConditionalGeneration.from_pretrained(source)
+    except (OSError, ValueError) as e:
+        raise ModelError(f"--init-from {source}: cannot load Whisper weights ({str(e).splitlines()[0]})") from None
+    pc = pre.config
+    if pc.num_mel_bins != N_MELS:
+        raise ModelError(f"--init-from {source}: it takes {pc.num_mel_bins} mel bins; this front end makes {N_MELS}")
+    dims = (pc.d_model, pc.encoder_layers, pc.decoder_layers, pc.encoder_attention_heads, pc.encoder_ffn_dim)
+    torch.manual_seed(seed)
+    model = WhisperForConditionalGeneration(whisper_config(f"init:{source}", pool, dims))
+    own = model.state_dict()
+    for key, value in pre.state_dict().items():
+        if key in own and "embed_positions" in key:
+            value = value[: own[key].shape[0]]  # 3 s of positions instead of 30 s
+        if key in own and own[key].shape == value.shape:
+            own[key] = value
+    model.load_state_dict(own)
+    return model
+
+
+def add_lora(model, rank: int = 8):
+    """Wrap the model with PEFT LoRA adapters on the attention projections, as the original
+    project did; the new token embeddings train in full."""
+    from peft import LoraConfig, get_peft_model
+
+    config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0,
+                        target_modules=["q_proj", "v_proj"], modules_to_save=["embed_tokens", "proj_out"])
+    return get_peft_model(model, config)
+
+
+# ---------------------------------------------------------------- features
+
+
+class LogMel(torch.nn.Module):
+    """Whisper's log-mel front end in torch (tested against WhisperFeatureExtractor), with
+    optional averaging of `pool` frames in time."""
+
+    def __init__(self, pool: int = 1) -> None:
+        super().__init__()
+        from transformers import WhisperFeatureExtractor
+
+        fe = WhisperFeatureExtractor(feature_size=N_MELS, sampling_rate=SAMPLE_RATE, hop_length=HOP,
+                                     chunk_length=int(CLIP_SECONDS), n_fft=N_FFT)
+        self.register_buffer("mel", torch.from_numpy(fe.mel_filters.T.astype(np.float32)), persistent=False)
+        self.register_buffer("window", torch.hann_window(N_FFT), persistent=False)
+        self.pool = pool
+
+    def forward(self, audio: torch.Tensor) -> torch.Tensor:
+        """(batch, samples) at 16 kHz -> (batch, 80, frames / pool)."""
+        audio = torch.nn.functional.pad(audio, (0, max(0, FRAMES * HOP - audio.shape[-1])))[..., : FRAMES * HOP]
+        stft = torch.stft(audio, N_FFT, HOP, window=self.window, return_complex=True)
+        power = (stft[..., :-1].abs() ** 2).contiguous()
+        log_spec = torch.clamp(self.mel @ power, min=1e-10).log10()
+        top = log_spec.amax(dim=(1, 2), keepdim=True)
+        log_spec = (torch.maximum(log_spec, top - 8.0) + 4.0) / 4.0
+        if self.pool > 1:
+            log_spec = torch.nn.functional.avg_pool1d(log_spec, self.pool)
+        return log_spec
+
+
+def features(model, audio: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """Standard clips (batch, 48000) or one clip (48000,) -> the model's input features."""
+    x = torch.as_tensor(np.asarray(audio, dtype=np.float32))
+    x = x[None] if x.ndim == 1 else x
+    return LogMel(getattr(model.config, "whispersynth_pool", 1))(x)
+
+
+# ---------------------------------------------------------------- constrained decoding
+
+
+class ValidPatchOnly(LogitsProcessor):
+    """Masks every token that cannot come next in a valid patch (FORMAT.md's rules)."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
+        self.cache: dict[tuple[int, ...], torch.Tensor] = {}
+
+    def mask(self, prefix: tuple[int, ...], size: int) -> torch.Tensor:
+        if prefix not in self.cache:
+            m = torch.full((size,), float("-inf"))
+            m[torch.as_tensor(self.vocab.allowed(list(prefix)))] = 0.0
+            self.cache[prefix] = m
+        return self.cache[prefix]
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        masks = [self.mask(tuple(row[1:].tolist()), scores.shape[-1]) for row in input_ids]
+        return scores + torch.stack(masks).to(scores.dtype)
+
+
+@dataclass(frozen=True)
+class Guess:
+    patch: Patch
+    score: float  # the beam's log-probability (length-normalised by generate)
+
+
+@torch.inference_mode()
+def predict(model, vocab: Vocab, audio, beams: int = 1, top_k: int = 1) -> list[list[Guess]]:
+    """Decode each clip into its `top_k` best valid patches (greedy when beams == 1)."""
+    feats = features(model, audio)
+    out = GenerationMixin.generate(
+        model, input_features=feats, max_new_tokens=len(FIELDS) + 1,
+        num_beams=max(beams, top_k), num_return_sequences=top_k, do_sample=False,
+        logits_processor=LogitsProcessorList([ValidPatchOnly(vocab)]), output_scores=True,
+        return_dict_in_generate=True, decoder_start_token_id=BOS, eos_token_id=EOS, pad_token_id=PAD,
+    )
+    scores = getattr(out, "sequences_scores", None)
+    seqs = out.sequences.tolist()
+    guesses = [
+        Guess(vocab.decode(seq), float(scores[i]) if scores is not None else 0.0) for i, seq in enumerate(seqs)
+    ]
+    return [guesses[i : i + top_k] for i in range(0, len(guesses), top_k)]
+
+
+# ---------------------------------------------------------------- folders
+
+
+def save(model, folder: str | Path, vocab: Vocab) -> None:
+    """Write a model folder (LoRA adapters are merged in first, so it loads as a plain model)."""
+    folder = Path(folder)
+    if hasattr(model, "merge_and_unload"):
+        model = copy.deepcopy(model).merge_and_unload()
+    model.save_pretrained(folder, safe_serialization=True)
+    (folder / "vocab.json").write_text(json.dumps(vocab.to_json()) + "\n")
+
+
+def load(folder: str | Path) -> tuple[WhisperForConditionalGeneration, Vocab]:
+    """A trained model folder -> (model in eval mode, its vocabulary); ModelError if unusable."""
+    folder = Path(folder)
+    vocab = Vocab()
+    for needed in ("config.json", "model.safetensors", "vocab.json"):
+        if not (folder / needed).is_file():
+            raise ModelError(f"{folder}: not a model folder (no {needed})")
+    if json.loads((folder / "vocab.json").read_text()) != vocab.to_json():
+        raise ModelError(f"{folder}: the model was trained with other settings tokens than this version's")
+    model = WhisperForConditionalGeneration.from_pretrained(folder, use_safetensors=True)
+    return model.eval(), vocab

@@ -1,0 +1,68 @@
+"""Random valid patches drawn from the parameter specification, for training data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .spec import FIELDS, LFO_DEPTH_SAMPLE, Field, Patch, allowed_choices, null_rule, snap
+
+CLIP_SECONDS = 3.0
+MIN_TAIL = 0.05  # shortest release range kept when the note fills the clip
+# Note and length come first: the release range depends on the tail the clip leaves after note-off.
+SAMPLE_ORDER = sorted(FIELDS, key=lambda f: f.name not in ("note", "length"))
+
+
+def sample_range(field: Field, values: dict) -> tuple[float, float]:
+    """The musical range a field is drawn from, given the values drawn before it."""
+    if field.name == "lfo_depth":
+        return LFO_DEPTH_SAMPLE[values["lfo_target"]]
+    lo, hi = field.sample
+    if field.name == "release":  # a release longer than the tail after note-off is cut
+        hi = min(hi, max(MIN_TAIL, CLIP_SECONDS - values["length"]))
+    return lo, hi
+
+
+def _draw(field: Field, rng: np.random.Generator, values: dict):
+    rule = null_rule(field.name, values)
+    if rule is True:
+        return None
+    if field.special is not None and rng.random() < field.special[1]:
+        if field.special[0] is not None or rule is None:
+            return field.special[0]
+    if field.kind == "choice":
+        choices = allowed_choices(field.name, values)
+        return choices[int(rng.integers(len(choices)))]
+    lo, hi = sample_range(field, values)
+    if field.kind in ("int", "note"):
+        return int(rng.integers(int(lo), int(hi) + 1))
+    if field.curve == "log":
+        return snap(field, math.exp(rng.uniform(math.log(lo), math.log(hi))))
+    return snap(field, rng.uniform(lo, hi))
+
+
+def sample_patch(rng: np.random.Generator) -> Patch:
+    """Draw one random valid patch (every field value reachable, see spec.FIELDS)."""
+    values: dict = {}
+    for field in SAMPLE_ORDER:
+        values[field.name] = _draw(field, rng, values)
+    return Patch(**values)
+
+
+def in_support(patch: Patch) -> bool:
+    """Whether the sampler can draw this patch (up to the grid)."""
+    values = patch.values()
+    for field in SAMPLE_ORDER:
+        value = values[field.name]
+        if value is None or field.kind == "choice" or (field.special and value == field.special[0]):
+            continue
+        lo, hi = sample_range(field, values)
+        if not snap(field, lo) <= value <= snap(field, hi):
+            return False
+    return True
+
+
+def clip_rng(seed: int, index: int) -> np.random.Generator:
+    """The random state of clip `index` of the dataset `seed`, whatever the worker layout."""
+    return np.random.default_rng(np.random.SeedSequence([seed, index]))

@@ -1,0 +1,275 @@
+"""Patch -> Vital preset -> audio: the standard render of FORMAT.md, with the vita engine.
+
+Measured choices and residuals (vita 0.1.0; tests/test_synth.py re-measures them):
+
+- Vital runs at 44.1 kHz and the mix is resampled to 16 kHz (resample_poly 160/441).
+  Rendering at 16 kHz directly is only ~1.7x faster and moves filters near 8 kHz (a
+  6 kHz lowpass is up to +3 dB off at 7.8 kHz, a 2 kHz highpass 0.2 dB off below it).
+- Waveform: a four-keyframe wavetable of band-limited Sine/Triangle/Saw/Square (harmonics
+  exact to < 0.1 dB; Sine's others below -100 dB).
+- Unison: equal voice levels (blend 0.7375 even / 1.1835 odd, within 0.1 dB), detune_power 0
+  spaces voices evenly; outermost voices at +-D semitones within 0.002 st.
+- Filter: digital 12 dB/oct, resonance 0.2373 (Butterworth). Measured at 300/1000/3000 Hz:
+  lowpass -3 dB point at 0.998-0.999x the cutoff (passband -0.23 dB), highpass 0.986-0.990x
+  (relative to its passband peak: ~+1 dB hump at 2-4x the cutoff, ~1.4 dB lower further
+  up), bandpass centre 0.998-1.001x with -3 dB edges at 0.52x/1.93x (Q 0.707), peak -3.2 dB.
+- Envelope: times = raw^4 and sustain = 40 log10(raw) dB (default curve powers 0/-2/-2);
+  attack peak at A (within 1 ms), sustain within 0.1 dB; the release ends at R, so -60 dB
+  comes 8-9 % before R.
+- LFO: smooth 3-point shape (an exact cosine) with phase 0.25, so it starts mid-way and
+  rises first: sin(2 pi f t). Pitch: osc_1_transpose, bipolar amount d/48 (+-d st, exact).
+  Cutoff: bipolar amount d/64 (+-d st, clamped by Vital to MIDI 8..136). Volume: a
+  power-curved route to voice_amplitude gives a sine in dB by construction (measured swing
+  exact to 0.03 dB, shape within 0.6 % of the depth RMS, e.g. 0.12 dB at 20 dB). The global `volume` knob is not used: it is linear in sqrt(raw)
+  (0.8 dB off at 60 dB depth) and, being global, it follows the last voice's stale LFO
+  value, so renders after a volume-LFO patch were not order-independent.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import math
+
+import numpy as np
+import vita
+from scipy.signal import resample_poly
+
+from whispersynth.errors import AudioError
+from whispersynth.spec import FIELDS, Patch
+
+SAMPLE_RATE = 16000
+CLIP_SECONDS = 3.0
+VITAL_RATE = 44100
+WAVEFORMS = ("Sine", "Triangle", "Saw", "Square")
+FILTER_BLEND = {"Lowpass": 0.0, "Bandpass": 1.0, "Highpass": 2.0}
+SILENT_DB = -60.0
+PEAK_DB = -1.0
+DETUNE_RANGE = 2.0  # osc_1_detune_range (semitones); spread = range * raw^2 / 100
+SETTLE_SECONDS = 0.5  # throw-away note: flushes control smoothing
+SETTLE_TAIL = 512 / 44100  # its release (set to zero) finishes within this tail
+NEUTRAL_SECONDS = 0.05  # a first throw-away at fixed settings, so every patch has one history
+# Fixed LFO routes, one per target: (destination, bipolar, semitones per unit amount).
+ROUTES = {
+    "Filter Cutoff": ("filter_1_cutoff", True, 64.0),
+    "Pitch": ("osc_1_transpose", True, 48.0),
+    "Volume": ("voice_amplitude", False, None),  # per voice: a global "volume" route is not
+    # order-independent (it follows the last voice's stale LFO value)
+}
+
+
+def _wavetable_frames(size: int = 2048) -> list[np.ndarray]:
+    """Band-limited single cycles from their Fourier series, in WAVEFORMS order."""
+    n = np.arange(1, size // 2)
+    odd = n % 2 == 1
+    amps = (
+        (n == 1) * 1.0,
+        np.where(odd, 8 / np.pi**2 * (-1.0) ** ((n - 1) // 2) / n**2, 0.0),
+        2 / (np.pi * n) * (-1.0) ** (n + 1),
+        np.where(odd, 4 / (np.pi * n), 0.0),
+    )
+    frames = []
+    for a in amps:
+        spectrum = np.zeros(size // 2 + 1, complex)
+        spectrum[1 : size // 2] = -0.5j * size * a
+        frames.append(np.fft.irfft(spectrum, size))
+    return frames
+
+
+def _lfo(p: Patch) -> dict:
+    out = {"voice_amplitude": 1.0}
+    for i in range(1, len(ROUTES) + 1):
+        out.update({f"modulation_{i}_amount": 0.0, f"modulation_{i}_power": 0.0})
+    if p.lfo_target is None:
+        return out
+    i = list(ROUTES).index(p.lfo_target) + 1
+    per_unit = ROUTES[p.lfo_target][2]
+    if per_unit is not None:
+        out[f"modulation_{i}_amount"] = p.lfo_depth / per_unit
+        return out
+    # The gain is voice_amplitude squared, and a route with power q bends the LFO's x (0..1)
+    # to (e^(-q x) - 1) / (e^(-q) - 1): with q = -k the amplitude is floor * e^(k x), a sine
+    # in dB from -depth (x = 0) to 0 dB (x = 1), exactly.
+    k = p.lfo_depth * math.log(10.0) / 40.0
+    floor = math.exp(-k)
+    out.update({"voice_amplitude": floor, f"modulation_{i}_amount": 1.0 - floor})
+    out[f"modulation_{i}_power"] = -k + 0.0  # + 0.0: no -0.0 in the preset
+    return out
+
+
+def _time(field: str):
+    return lambda p: {f"env_1_{field}": getattr(p, field) ** 0.25}  # Vital: seconds = raw^4
+
+
+def _nothing(p: Patch) -> dict:
+    return {}  # played, not a control: note and length are arguments of the render
+
+
+# Field name -> function(patch) -> {Vital control: raw value}. Fields whose controls depend
+# on several fields share one function.
+MAPPING = {
+    "waveform": lambda p: {"osc_1_wave_frame": float(WAVEFORMS.index(p.waveform))},
+    "voices": lambda p: {
+        "osc_1_unison_voices": float(p.voices),
+        "osc_1_unison_blend": 0.7375 if p.voices % 2 == 0 else 1.1835,
+    },
+    "detune": lambda p: {"osc_1_unison_detune": 10.0 * math.sqrt((p.detune or 0.0) / DETUNE_RANGE)},
+    "filter_type": lambda p: {
+        "filter_1_on": float(p.filter_type is not None),
+        "filter_1_blend": FILTER_BLEND.get(p.filter_type, 0.0),
+    },
+    "cutoff": lambda p: {"filter_1_cutoff": 69.0 + 12.0 * math.log2((p.cutoff or 440) / 440.0)},
+    "attack": _time("attack"),
+    "decay": _time("decay"),
+    "sustain": lambda p: {"env_1_sustain": 10.0 ** (p.sustain / 40.0)},
+    "release": _time("release"),
+    "lfo_target": _lfo,
+    "lfo_rate": lambda p: {"lfo_1_frequency": math.log2(p.lfo_rate or 1.0)},
+    "lfo_depth": _lfo,
+    "note": _nothing,
+    "length": _nothing,
+}
+
+
+def controls(p: Patch) -> dict:
+    """Every Vital control a patch sets, as raw values (the same set for every patch)."""
+    out = {}
+    for field in FIELDS:
+        out.update(MAPPING[field.name](p))
+    return out
+
+
+_NEUTRAL = controls(Patch("Sine", 1, None, None, None, 0.0, 0.0, 0.0, 0.0, None, None, None))
+BASE_SETTINGS = {
+    "osc_1_random_phase": 0.0,  # with stereo_spread 0: renders are deterministic
+    "osc_1_stereo_spread": 0.0,
+    "osc_1_detune_power": 0.0,  # unison voices evenly spaced
+    "osc_1_detune_range": DETUNE_RANGE,
+    "osc_1_destination": 0.0,  # filter 1
+    "filter_1_model": 3.0,  # digital
+    "filter_1_style": 0.0,  # 12 dB/oct
+    "filter_1_resonance": 0.2373,  # Butterworth damping, measured
+    "lfo_1_sync": 0.0,  # seconds (Hz), not tempo
+    "lfo_1_sync_type": 0.0,  # trigger: restart at note-on
+    "lfo_1_phase": 0.25,  # the cosine shape shifted to sin(2 pi f t)
+    "lfo_1_smooth_mode": 0.0,
+    "env_1_attack_power": 0.0,
+    "env_1_decay_power": -2.0,
+    "env_1_release_power": -2.0,
+}
+
+
+@functools.cache
+def _base_preset() -> str:
+    """The fixed part of every preset (JSON text): wavetable, LFO shape, routes, settings."""
+    preset = json.loads(vita.Synth().to_json())
+    settings = preset["settings"]
+    settings.update(BASE_SETTINGS)
+    component = settings["wavetables"][0]["groups"][0]["components"][0]
+    component["keyframes"] = [
+        {"position": i, "wave_data": base64.b64encode(f.astype("<f4").tobytes()).decode()}
+        for i, f in enumerate(_wavetable_frames())
+    ]
+    settings["wavetables"][0]["name"] = "Sine Triangle Saw Square"
+    settings["lfos"][0] = {
+        "name": "Sine", "num_points": 3, "points": [0.0, 1.0, 0.5, 0.0, 1.0, 1.0],
+        "powers": [0.0, 0.0, 0.0], "smooth": True,
+    }
+    valid = set(vita.get_modulation_destinations())
+    for i, (destination, bipolar, _) in enumerate(ROUTES.values()):
+        if destination not in valid:  # an unknown name crashes the render (segfault)
+            raise RuntimeError(f"vita has no modulation destination {destination!r}")
+        settings["modulations"][i] = {"source": "lfo_1", "destination": destination}
+        settings[f"modulation_{i + 1}_bipolar"] = float(bipolar)
+    preset["synth_version"] = "1.5.5"  # the app may refuse to_json's "99999.9.9"
+    preset["preset_name"] = "whispersynth"
+    return json.dumps(preset)
+
+
+def to_vital(p: Patch) -> dict:
+    """A complete Vital preset for a patch (load_json accepts it; renders like render())."""
+    preset = json.loads(_base_preset())
+    preset["settings"].update(controls(p))
+    return preset
+
+
+def preset_json(p: Patch) -> str:
+    return json.dumps(to_vital(p))
+
+
+def _load(synth, preset_text: str) -> None:
+    synth.render(60, 1.0, 0.1, 0.1)  # a fresh Synth clicks unless it renders before loading
+    if not synth.load_json(preset_text):
+        raise RuntimeError("vita refused the preset")
+
+
+def _play(synth, values: dict, note: int, length: float, seconds: float) -> np.ndarray:
+    """Set a patch's controls, settle, render the note: (2, N) at VITAL_RATE.
+
+    Each render starts with Vital's allSoundsOff, which frees voices without running their
+    envelopes down, and a reused voice starts its attack from the level it was left at.
+    Voices are reused in a fixed rotation (35 in vita 0.1.0), so with three renders per
+    patch the real note always lands on a voice last used by a throw-away note, which is
+    released with a zero release time before its render ends and so leaves its voice at
+    zero. Smoothed controls stall a few ulps from their target, on the side they came
+    from: passing through one fixed state first makes that history the same for every
+    patch, and the 0.5 s throw-away lets them converge (0.3 s did not always). The
+    order-independence test would catch a change in any of this.
+    """
+    knobs = synth.get_controls()
+    for stage, settle in ((_NEUTRAL, NEUTRAL_SECONDS), (values, SETTLE_SECONDS)):
+        for name, value in stage.items():
+            knobs[name].set(float(value))
+        knobs["env_1_release"].set(0.0)
+        synth.render(note, 1.0, settle - SETTLE_TAIL, settle)
+    knobs["env_1_release"].set(float(values["env_1_release"]))
+    return synth.render(note, 1.0, length, seconds)
+
+
+class Renderer:
+    """One vita.Synth (one per process or thread) that renders patches order-independently."""
+
+    def __init__(self) -> None:
+        self._synth = vita.Synth()
+        _load(self._synth, _base_preset())
+
+    def render_vital(self, p: Patch, seconds: float = CLIP_SECONDS) -> np.ndarray:
+        """Stereo float32 (2, N) at VITAL_RATE, note-on at 0."""
+        return _play(self._synth, controls(p), p.note, p.length, seconds)
+
+
+def render_preset(preset: dict, note: int, length: float, seconds: float = CLIP_SECONDS) -> np.ndarray:
+    """Render a whole preset (to_vital's dict) in a fresh Synth: (2, N) at VITAL_RATE."""
+    synth = vita.Synth()
+    _load(synth, json.dumps(preset))
+    return _play(synth, {name: preset["settings"][name] for name in _NEUTRAL}, note, length, seconds)
+
+
+def finish(audio: np.ndarray, *, sample_rate: int, stereo: bool, normalize: bool) -> np.ndarray:
+    """Vital's stereo at 44.1 kHz -> the requested channels, rate and peak level (float32)."""
+    x = audio if stereo else audio.mean(axis=0)
+    if sample_rate != VITAL_RATE:
+        g = math.gcd(sample_rate, VITAL_RATE)
+        x = resample_poly(x, sample_rate // g, VITAL_RATE // g, axis=-1)
+    x = np.asarray(x, dtype=np.float32)
+    if not normalize:
+        return x
+    peak = float(np.abs(x).max()) if x.size else 0.0
+    if peak < 10 ** (SILENT_DB / 20):
+        raise AudioError(f"the render is silent (peak {20 * math.log10(max(peak, 1e-12)):.0f} dBFS)")
+    return (x * np.float32(10 ** (PEAK_DB / 20) / peak)).astype(np.float32)
+
+
+@functools.cache
+def _default_renderer() -> Renderer:
+    return Renderer()  # one per process, made on first use; threads make their own
+
+
+def render(
+    p: Patch, *, sample_rate: int = SAMPLE_RATE, seconds: float = CLIP_SECONDS,
+    stereo: bool = False, normalize: bool = True,
+) -> np.ndarray:
+    """The standard render (FORMAT.md): mono, 16 kHz, 3 s, peak -1 dBFS; AudioError if silent."""
+    audio = _default_renderer().render_vital(p, seconds)
+    return finish(audio, sample_rate=sample_rate, stereo=stereo, normalize=normalize)

@@ -1,0 +1,286 @@
+"""Training on 🤗 Trainer: streamed Parquet clips, a loss that knows fields and distances,
+validation by constrained decoding, checkpoints that resume exactly.
+
+The same script runs under `accelerate launch` or `torchrun` for several devices.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import torch
+from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments, TrainerCallback
+from transformers.trainer_utils import get_last_checkpoint
+
+from . import metrics
+from . import model as M
+from .data import DataError, patch_from_row, read_spec
+from .spec import FIELDS
+from .tokens import BOS, EOS, Vocab
+
+# How much each field's token counts in the loss: the fields that change the sound most weigh most.
+FIELD_WEIGHTS = {"waveform": 2.0, "filter_type": 2.0, "cutoff": 2.0, "note": 2.0, "voices": 1.5}
+
+
+@dataclass
+class TrainConfig:
+    """Every hyper-parameter of a run (written to OUT/train_config.json)."""
+
+    data: str
+    out: str
+    val: str | None = None
+    size: str = "cpu"
+    pool: int = 2
+    steps: int = 2000
+    batch_size: int = 32
+    lr: float = 1e-3
+    warmup: int = 200
+    weight_decay: float = 0.01
+    loss: str = "soft"  # "soft": Gaussian targets over neighbouring bins; "ce": plain cross-entropy
+    sigma: float = 1.0  # width of the soft targets, in bins
+    eval_every: int = 500
+    save_every: int = 500
+    val_clips: int = 256
+    augment: bool = False
+    lora: bool = False
+    lora_rank: int = 8
+    init_from: str | None = None
+    seed: int = 0
+    resume: bool = False
+    progress: bool = True
+
+
+# ---------------------------------------------------------------- data
+
+
+def _part_arrays(path: Path, vocab: Vocab) -> tuple[np.ndarray, np.ndarray]:
+    """(audio int16 (n, 48000), labels int64 (n, 15)) of one Parquet part."""
+    table = pq.read_table(path)
+    audio = table.column("audio").combine_chunks()
+    audio = audio.flatten().to_numpy(zero_copy_only=False).reshape(len(table), -1)
+    rows = table.drop_columns(["audio"]).to_pylist()
+    labels = np.array([vocab.encode(patch_from_row(r)) for r in rows], dtype=np.int64)
+    return audio, labels
+
+
+class ClipStream(torch.utils.data.IterableDataset):
+    """An endless, reproducible stream of (audio, labels): every epoch visits every clip once,
+    in an order set by (seed, epoch); `start` skips to any position without reading past clips."""
+
+    def __init__(self, folder: str | Path, seed: int = 0, start: int = 0) -> None:
+        self.parts = sorted(Path(folder).glob("part-*.parquet"))
+        if not self.parts:
+            raise DataError(f"{folder}: no part-*.parquet files (make one with `whispersynth data generate`)")
+        self.sizes = [pq.ParquetFile(p).metadata.num_rows for p in self.parts]
+        self.total, self.seed, self.start, self.vocab = sum(self.sizes), seed, start, Vocab()
+
+    def __iter__(self):
+        epoch, skip = divmod(self.start, self.total)
+        while True:
+            order = np.random.default_rng([self.seed, epoch]).permutation(len(self.parts))
+            for p in order:
+                if skip >= self.sizes[p]:
+                    skip -= self.sizes[p]
+                    continue
+                audio, labels = _part_arrays(self.parts[p], self.vocab)
+                rows = np.random.default_rng([self.seed, epoch, int(p)]).permutation(len(labels))
+                for i in rows[skip:]:
+                    yield {"audio": audio[i], "labels": labels[i]}
+                skip = 0
+            epoch += 1
+
+
+class Collator:
+    """Rows -> model inputs: log-mel features (with optional augmentation) and token labels."""
+
+    def __init__(self, pool: int, augment: bool = False) -> None:
+        self.logmel, self.augment = M.LogMel(pool), augment
+
+    def __call__(self, rows: list[dict]) -> dict:
+        audio = torch.from_numpy(np.stack([r["audio"] for r in rows]).astype(np.float32) / 32767)
+        if self.augment:
+            audio = augment(audio)
+        labels = torch.from_numpy(np.stack([r["labels"] for r in rows]))
+        start = torch.full((len(rows), 1), BOS, dtype=labels.dtype)
+        return {"input_features": self.logmel(audio), "labels": labels,
+                "decoder_input_ids": torch.cat([start, labels[:, :-1]], dim=1)}
+
+
+def augment(audio: torch.Tensor) -> torch.Tensor:
+    """Gain (+-6 dB), a little noise (-60..-40 dB) and a time shift of up to 10 ms, per clip."""
+    n = audio.shape[0]
+    gain = 10 ** (torch.empty(n, 1).uniform_(-6, 6) / 20)
+    noise = torch.randn_like(audio) * 10 ** (torch.empty(n, 1).uniform_(-60, -40) / 20)
+    shifts = torch.randint(0, 161, (n,)).tolist()
+    out = torch.stack([torch.nn.functional.pad(a[: a.numel() - s], (s, 0)) for a, s in zip(audio, shifts)])
+    return (out * gain + noise).clamp(-1, 1)
+
+
+# ---------------------------------------------------------------- loss
+
+
+class FieldLoss:
+    """Cross-entropy per token, each position restricted to its field's tokens, against soft
+    targets: a Gaussian over neighbouring bins of numeric fields (`sigma` bins wide), one-hot
+    for categories and special values; weighted per field."""
+
+    def __init__(self, vocab: Vocab, sigma: float = 1.0, weights: dict | None = None) -> None:
+        size = len(vocab)
+        self.targets = torch.eye(size)
+        self.mask = torch.full((len(FIELDS) + 1, size), float("-inf"))
+        self.mask[len(FIELDS), EOS] = 0.0
+        for k, f in enumerate(FIELDS):
+            ft = vocab.fields[f.name]
+            self.mask[k, torch.as_tensor(ft.ids)] = 0.0
+            bins = torch.as_tensor(ft.ids[ft.n_special :])
+            if f.kind != "choice" and sigma > 0 and len(bins) > 1:
+                idx = torch.arange(len(bins), dtype=torch.float32)
+                g = torch.exp(-0.5 * ((idx[:, None] - idx[None, :]) / sigma) ** 2)
+                self.targets[bins[:, None], bins[None, :]] = g / g.sum(dim=1, keepdim=True)
+        w = weights if weights is not None else FIELD_WEIGHTS
+        self.weights = torch.tensor([w.get(f.name, 1.0) for f in FIELDS] + [1.0])
+
+    def __call__(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        t = labels.shape[1]
+        logp = torch.log_softmax(logits.float() + self.mask[:t], dim=-1)
+        target = self.targets[labels]
+        per_token = -(target * torch.where(target > 0, logp, torch.zeros_like(logp))).sum(-1)
+        weights = self.weights[:t].expand_as(per_token)
+        return (per_token * weights).sum() / weights.sum()
+
+
+def plain_ce(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    return torch.nn.functional.cross_entropy(logits.float().flatten(0, 1), labels.flatten())
+
+
+# ---------------------------------------------------------------- validation
+
+
+def load_clips(folder: str | Path, limit: int) -> tuple[np.ndarray, list]:
+    """The first `limit` clips of a dataset as float audio and their true patches."""
+    audio, patches = [], []
+    for path in sorted(Path(folder).glob("part-*.parquet")):
+        table = pq.read_table(path)
+        a = table.column("audio").combine_chunks().flatten().to_numpy(zero_copy_only=False)
+        audio.append(a.reshape(len(table), -1).astype(np.float32) / 32767)
+        patches += [patch_from_row(r) for r in table.drop_columns(["audio"]).to_pylist()]
+        if len(patches) >= limit:
+            break
+    return np.concatenate(audio)[:limit], patches[:limit]
+
+
+def validate(model, vocab: Vocab, audio: np.ndarray, truth: list, batch: int = 64) -> dict[str, float]:
+    """Greedy constrained decoding of every clip: valid-output rate and per-field errors."""
+    was_training = model.training
+    model.eval()
+    rows, valid = [], 0
+    for i in range(0, len(truth), batch):
+        for guesses, true in zip(M.predict(model, vocab, audio[i : i + batch]), truth[i : i + batch]):
+            valid += 1
+            rows.append(metrics.field_errors(guesses[0].patch, true))
+    model.train(was_training)
+    return {"valid_rate": valid / max(len(truth), 1), **metrics.summarize(rows)}
+
+
+class SettingsTrainer(Seq2SeqTrainer):
+    """Seq2SeqTrainer with the field-aware loss and decoding-based validation."""
+
+    def __init__(self, *args, loss_fn, val_set=None, vocab=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.loss_fn, self.val_set, self.vocab = loss_fn, val_set, vocab
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        loss = self.loss_fn(outputs.logits, labels)
+        return (loss, outputs) if return_outputs else loss
+
+    def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix="eval"):
+        if self.val_set is None:
+            return {}
+        result = validate(self.model, self.vocab, *self.val_set)
+        result = {f"{metric_key_prefix}_{k}": v for k, v in result.items()}
+        self.log(result)
+        self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, result)
+        return result
+
+
+class CsvLog(TrainerCallback):
+    """Every logged value as a row (step, key, value) of OUT/log.csv."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if not state.is_world_process_zero or not logs:
+            return
+        new = not self.path.exists()
+        with self.path.open("a", newline="") as fh:
+            writer = csv.writer(fh)
+            if new:
+                writer.writerow(["step", "key", "value"])
+            for key, value in logs.items():
+                if isinstance(value, (int, float)):
+                    writer.writerow([state.global_step, key, value])
+
+
+# ---------------------------------------------------------------- run
+
+
+def make_model(cfg: TrainConfig):
+    model = M.init_from(cfg.init_from, cfg.pool, cfg.seed) if cfg.init_from else M.build(cfg.size, cfg.pool, cfg.seed)
+    return M.add_lora(model, cfg.lora_rank) if cfg.lora else model
+
+
+def _argument_dict(cfg: TrainConfig) -> dict:
+    return dict(
+        output_dir=str(Path(cfg.out) / "checkpoints"), max_steps=cfg.steps,
+        per_device_train_batch_size=cfg.batch_size, learning_rate=cfg.lr, warmup_steps=cfg.warmup,
+        weight_decay=cfg.weight_decay, lr_scheduler_type="cosine", logging_steps=max(1, min(50, cfg.steps // 20)),
+        eval_strategy="steps" if cfg.val else "no", eval_steps=cfg.eval_every, save_strategy="steps",
+        save_steps=cfg.save_every, save_total_limit=2, report_to=["tensorboard"],
+        seed=cfg.seed, use_cpu=not torch.cuda.is_available(),
+        dataloader_num_workers=0, remove_unused_columns=False, ignore_data_skip=True,
+        disable_tqdm=not cfg.progress,
+    )
+
+
+def _resume_point(cfg: TrainConfig) -> tuple[str | None, int]:
+    """The checkpoint to resume from and how many clips it had consumed."""
+    if not cfg.resume:
+        return None, 0
+    last = get_last_checkpoint(str(Path(cfg.out) / "checkpoints")) if (Path(cfg.out) / "checkpoints").is_dir() else None
+    if last is None:
+        raise DataError(f"--resume: {cfg.out} has no checkpoint to resume from")
+    state = json.loads((Path(last) / "trainer_state.json").read_text())
+    return last, state["global_step"] * cfg.batch_size
+
+
+def train(cfg: TrainConfig) -> Path:
+    """Run (or resume) training; returns the folder of the final model (OUT/model)."""
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    read_spec(cfg.data)
+    (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=1) + "\n")
+    checkpoint, consumed = _resume_point(cfg)
+    vocab = Vocab()
+    model = make_model(cfg)
+    loss_fn = plain_ce if cfg.loss == "ce" else FieldLoss(vocab, cfg.sigma)
+    val_set = load_clips(cfg.val, cfg.val_clips) if cfg.val else None
+    trainer = SettingsTrainer(
+        model=model, args=Seq2SeqTrainingArguments(**_argument_dict(cfg)),
+        train_dataset=ClipStream(cfg.data, cfg.seed, start=consumed),
+        data_collator=Collator(cfg.pool, cfg.augment), callbacks=[CsvLog(out / "log.csv")],
+        loss_fn=loss_fn, vocab=vocab, val_set=val_set, eval_dataset=val_set[1] if val_set else None,
+    )
+    trainer.train(resume_from_checkpoint=checkpoint)
+    M.save(trainer.model, out / "model", vocab)
+    if cfg.val:
+        trainer.evaluate()
+    return out / "model"

@@ -1,0 +1,107 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperForConditionalGeneration
+
+from whispersynth import model as M
+from whispersynth.model import ModelError
+from whispersynth.tokens import Vocab
+
+VOCAB = Vocab()
+RNG = np.random.default_rng(0)
+CLIPS = (RNG.normal(size=(4, 48000)) * np.linspace(0, 1, 48000) ** 2).astype(np.float32)
+
+
+def test_torch_front_end_matches_whisper_feature_extractor():
+    fe = WhisperFeatureExtractor(feature_size=80, sampling_rate=16000, hop_length=160, chunk_length=3, n_fft=400)
+    ref = fe(list(CLIPS), sampling_rate=16000, return_tensors="np").input_features
+    ours = M.LogMel(1)(torch.from_numpy(CLIPS)).numpy()
+    assert ours.shape == ref.shape == (4, 80, 300)
+    assert np.abs(ours - ref).max() < 1e-4
+    pooled = M.LogMel(2)(torch.from_numpy(CLIPS)).numpy()
+    assert pooled.shape == (4, 80, 150)
+    assert np.allclose(pooled[..., 7], ours[..., 14:16].mean(-1), atol=1e-6)
+
+
+def test_shapes_are_the_whisper_ones_and_cpu_is_small():
+    counts = {s: sum(p.numel() for p in M.build(s).parameters()) for s in ("debug", "cpu", "tiny")}
+    assert counts["debug"] < counts["cpu"] < counts["tiny"]
+    assert 5e6 < counts["cpu"] < 7e6 and 15e6 < counts["tiny"] < 20e6
+    small = M.whisper_config("small")
+    assert (small.d_model, small.encoder_layers, small.decoder_layers) == (768, 12, 12)
+    assert M.whisper_config("cpu", pool=2).max_source_positions == 75  # 3 s, not Whisper's 30 s
+    with pytest.raises(ModelError, match="unknown model size"):
+        M.whisper_config("huge")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_untrained_model_always_decodes_valid_patches(seed):
+    model = M.build("debug", seed=seed).eval()
+    with torch.no_grad():  # sharpen the random logits (tied to the embeddings) so decoding wanders
+        model.model.decoder.embed_tokens.weight.normal_(0, 3.0)
+    clips = (np.random.default_rng(seed).normal(size=(3, 48000))).astype(np.float32)
+    greedy = M.predict(model, VOCAB, clips)
+    beams = M.predict(model, VOCAB, clips, beams=4, top_k=3)
+    assert [len(g) for g in greedy] == [1, 1, 1] and [len(b) for b in beams] == [3, 3, 3]
+    seen = {g.patch for row in greedy + beams for g in row}  # every one is a valid Patch
+    assert len(seen) > 1
+    for row in beams:
+        assert row[0].score >= row[1].score >= row[2].score
+
+
+def test_save_and_load_round_trip_with_safetensors_only(tmp_path):
+    model = M.build("debug", seed=3).eval()
+    M.save(model, tmp_path / "m", VOCAB)
+    files = sorted(p.name for p in (tmp_path / "m").iterdir())
+    assert "model.safetensors" in files and not [f for f in files if f.endswith((".bin", ".pt", ".pkl"))]
+    loaded, vocab = M.load(tmp_path / "m")
+    assert [g[0].patch for g in M.predict(loaded, vocab, CLIPS)] == [g[0].patch for g in M.predict(model, VOCAB, CLIPS)]
+    (tmp_path / "m" / "vocab.json").write_text(json.dumps(VOCAB.to_json()[:-1]))
+    with pytest.raises(ModelError, match="other settings tokens"):
+        M.load(tmp_path / "m")
+    with pytest.raises(ModelError, match="not a model folder"):
+        M.load(tmp_path)
+
+
+def test_init_from_a_pretrained_whisper_checkpoint_saved_offline(tmp_path):
+    cfg = WhisperConfig(vocab_size=300, num_mel_bins=80, d_model=64, encoder_layers=1, decoder_layers=1,
+                        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=128,
+                        decoder_ffn_dim=128, max_source_positions=1500, max_target_positions=448,
+                        pad_token_id=0, bos_token_id=1, eos_token_id=2, decoder_start_token_id=1)
+    torch.manual_seed(1)
+    pre = WhisperForConditionalGeneration(cfg)
+    pre.save_pretrained(tmp_path / "whisper-mini")  # stands in for openai/whisper-small
+    model = M.init_from(str(tmp_path / "whisper-mini"), pool=2)
+    enc, penc = model.model.encoder, pre.model.encoder
+    assert torch.equal(enc.conv1.weight, penc.conv1.weight)
+    assert torch.equal(enc.embed_positions.weight, penc.embed_positions.weight[:75])
+    assert torch.equal(model.model.decoder.layers[0].fc1.weight, pre.model.decoder.layers[0].fc1.weight)
+    assert model.model.decoder.embed_tokens.weight.shape[0] == len(VOCAB)
+    assert len(M.predict(model.eval(), VOCAB, CLIPS[:1])[0]) == 1
+    with pytest.raises(ModelError, match="cannot load Whisper weights"):
+        M.init_from(str(tmp_path / "missing"))
+
+
+def test_lora_trains_adapters_and_saves_as_a_plain_model(tmp_path):
+    model = M.add_lora(M.build("debug", seed=2), rank=4)
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    assert 0 < trainable < total
+    names = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert any("lora_A" in n for n in names)
+    with torch.no_grad():
+        for n, p in model.named_parameters():
+            if "lora_B" in n:
+                p.normal_(0, 0.5)  # as if trained: the merged model must carry the change
+    model.eval()
+    M.save(model, tmp_path / "m", VOCAB)
+    plain, _ = M.load(tmp_path / "m")
+    assert not any("lora" in n for n, _ in plain.named_parameters())
+    feats = M.features(plain, CLIPS[:2])
+    dec = torch.full((2, 1), 1)
+    with torch.no_grad():
+        a = model(input_features=feats, decoder_input_ids=dec).logits
+        b = plain(input_features=feats, decoder_input_ids=dec).logits
+    assert torch.allclose(a, b, atol=1e-4)

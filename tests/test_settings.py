@@ -1,0 +1,173 @@
+import math
+
+import pytest
+from hypothesis import given, settings as hsettings
+from strategies import patches
+
+from whispersynth import settings
+from whispersynth.spec import Patch, SettingsError
+
+SEEDS = [
+    """Waveform: Sine
+Voices: 1
+Oscillator Detune: None
+Filter Type: Highpass
+Filter Cutoff: 3000Hz
+ADSR Envelope: Attack: 400ms, Decay: 900ms, Sustain: -12 dB, Release: 600ms
+LFO Modulation: None
+""",
+    """Waveform: Saw
+Voices: 3
+Oscillator Detune: 0.10
+Filter Type: N/A
+Filter Cutoff: N/A
+ADSR Envelope: Attack: 300ms, Decay: 1.00s, Sustain: -12 dB, Release: 500ms
+LFO Modulation: None
+""",
+    """Waveform: Square
+Voices: 1
+Oscillator Detune: None
+Filter Type: N/A
+Filter Cutoff: N/A
+ADSR Envelope: Attack: 150ms, Decay: 1.50s, Sustain: -3 dB, Release: 200ms
+LFO Modulation: None
+""",
+    """Waveform: Square
+Voices: 1
+Oscillator Detune: None
+Filter Type: Bandpass
+Filter Cutoff: 368Hz
+ADSR Envelope: Attack: 244ms, Decay: 583ms, Sustain: -0.6 dB, Release: 894ms
+LFO Modulation: None
+""",
+]
+
+FULL = """Waveform: Square
+Voices: 3
+Oscillator Detune: 0.10
+Filter Type: Bandpass
+Filter Cutoff: 368Hz
+ADSR Envelope: Attack: 244ms, Decay: 1.50s, Sustain: -0.6 dB, Release: 894ms
+LFO Modulation: Filter Cutoff, Rate: 2.5Hz, Depth: 12 st
+Note: A3, Length: 2.00s
+"""
+
+
+@pytest.mark.parametrize("text", SEEDS)
+def test_seed_examples_round_trip_byte_identical(text):
+    patch = settings.parse(text)
+    assert settings.format(patch, note=False) == text
+    assert patch.note == 60 and patch.length == 2.0  # absent Note line: C4 held 2.00 s
+
+
+def test_full_example_values_and_round_trip():
+    p = settings.parse(FULL)
+    assert (p.waveform, p.voices, p.detune, p.filter_type, p.cutoff) == ("Square", 3, 0.10, "Bandpass", 368)
+    assert (p.attack, p.decay, p.sustain, p.release) == (0.244, 1.5, -0.6, 0.894)
+    assert (p.lfo_target, p.lfo_rate, p.lfo_depth) == ("Filter Cutoff", 2.5, 12.0)
+    assert (p.note, p.length) == (57, 2.0)  # A3 = MIDI 57
+    assert settings.format(p) == FULL
+
+
+@given(patches())
+@hsettings(max_examples=300, deadline=None)
+def test_parse_format_round_trip_property(patch):
+    text = settings.format(patch)
+    assert settings.parse(text) == patch
+    assert settings.format(settings.parse(text)) == text
+
+
+def test_lenient_reading_loses_nothing():
+    messy = (
+        "\ufeffwaveform:  SQUARE \r\nVOICES: 3\r\noscillator detune: 0.1\r\n\r\nfilter type: bandpass\r\n"
+        "Filter Cutoff: 368 hz\r\nADSR Envelope: attack: 0.244s, decay: 1500ms, sustain: -0.6 db, "
+        "release: 894 ms\r\nLFO Modulation: filter cutoff, rate: 2.50 Hz, depth: 12.0 ST\r\n"
+        "note: a3, length: 2000ms\r\n"
+    )
+    assert settings.format(settings.parse(messy)) == FULL
+    assert settings.parse(messy.encode("utf-8")) == settings.parse(FULL)
+
+
+def test_finer_values_round_to_the_grid():
+    text = FULL.replace("244ms", "244.4ms").replace("-0.6 dB", "-0.64 dB").replace("1.50s", "1234ms")
+    p = settings.parse(text)
+    assert (p.attack, p.sustain, p.decay) == (0.244, -0.6, 1.23)
+
+
+def test_minus_inf_sustain_and_other_units():
+    p = settings.parse(FULL.replace("-0.6 dB", "-inf dB").replace("Filter Cutoff, Rate: 2.5Hz, Depth: 12 st",
+                                                                   "Volume, Rate: 0.25Hz, Depth: 6.5 dB"))
+    assert p.sustain == -math.inf and (p.lfo_target, p.lfo_rate, p.lfo_depth) == ("Volume", 0.25, 6.5)
+    assert "Sustain: -inf dB" in settings.format(p)
+    assert "LFO Modulation: Volume, Rate: 0.25Hz, Depth: 6.5 dB" in settings.format(p)
+
+
+def test_note_names_sharps_and_extremes():
+    for name, midi in [("C-1", 0), ("C#4", 61), ("G9", 127), ("B3", 59)]:
+        p = settings.parse(FULL.replace("A3", name))
+        assert p.note == midi
+        assert f"Note: {name}," in settings.format(p)
+
+
+def _replace_line(label: str, new: str | None) -> str:
+    lines = [(new if ln.startswith(label + ":") else ln) for ln in FULL.splitlines()]
+    return "\n".join(ln for ln in lines if ln is not None) + "\n"
+
+
+BAD = [
+    ("missing line", _replace_line("Voices", None), "missing line 'Voices'"),
+    ("unknown line", FULL + "Reverb: lots\n", "line 9: unknown line 'Reverb'"),
+    ("repeated line", FULL.replace("Voices: 3\n", "Voices: 3\nVoices: 3\n"), "'Voices' is repeated"),
+    ("bad number", FULL.replace("Voices: 3", "Voices: three"), "line 2 (Voices): expected a whole number"),
+    ("bad time", FULL.replace("244ms", "244 parsecs"), "line 6 (ADSR Envelope): expected a time"),
+    ("out of range", FULL.replace("Voices: 3", "Voices: 17"), "line 2 (Voices): voices: 17 is out of range 1..16"),
+    ("cutoff range", FULL.replace("368Hz", "25000Hz"), "out of range 20..20000"),
+    ("positive sustain", FULL.replace("-0.6 dB", "3 dB"), "out of range"),
+    ("depth range", FULL.replace("12 st", "50 st"), "out of range 0..48"),
+    ("depth unit", FULL.replace("12 st", "12 dB"), "expected a depth in st"),
+    ("detune with one voice", FULL.replace("Voices: 3", "Voices: 1"), "0.10 given with one voice; expected None"),
+    ("detune missing", FULL.replace("0.10", "None"), "None with 3 voices"),
+    ("cutoff without filter", FULL.replace("Bandpass", "N/A").replace("Filter Cutoff, Rate", "Pitch, Rate"),
+     "368Hz given without a filter"),
+    ("filter without cutoff", FULL.replace("368Hz", "N/A"), "N/A with a Bandpass filter"),
+    ("lfo on cutoff without filter", FULL.replace("Bandpass", "N/A").replace("368Hz", "N/A"),
+     "an LFO on Filter Cutoff needs a filter"),
+    ("wrong part count", FULL.replace(", Release: 894ms", ""), "expected 4 comma-separated parts"),
+    ("wrong sub-label", FULL.replace("Decay:", "Delay:"), "expected 'Decay: …'"),
+    ("flat note", FULL.replace("A3", "Bb3"), "no flats"),
+    ("out of order", FULL.replace("Waveform: Square\nVoices: 3\n", "Voices: 3\nWaveform: Square\n"),
+     "out of order"),
+    ("empty", "", "empty settings"),
+    ("whitespace only", "  \n\n", "empty settings"),
+    ("binary junk", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8 text"),
+    ("control bytes", "Waveform: Sine\x00\x01\n", "binary data"),
+    ("unknown waveform", FULL.replace("Square", "Noise"), "expected one of Sine, Triangle, Saw, Square"),
+]
+
+
+@pytest.mark.parametrize("name,text,message", BAD, ids=[b[0] for b in BAD])
+def test_malformed_input_names_line_and_expectation(name, text, message):
+    with pytest.raises(SettingsError) as err:
+        settings.parse(text)
+    assert message in str(err.value)
+
+
+def test_patch_snaps_to_grid_and_validates():
+    p = Patch("Saw", 2, 0.123, "Lowpass", 1000.4, 0.0004, 1.234, -3.04, 0.9996, None, None, None)
+    assert (p.detune, p.cutoff, p.attack, p.decay, p.sustain, p.release) == (0.12, 1000, 0.0, 1.23, -3.0, 1.0)
+    with pytest.raises(SettingsError, match="out of range"):
+        p.replace(attack=11.0)
+    with pytest.raises(SettingsError, match="needs a filter"):
+        p.replace(filter_type=None, cutoff=None, lfo_target="Filter Cutoff", lfo_rate=1.0, lfo_depth=3.0)
+
+
+def test_load_reports_file_and_size(tmp_path):
+    good = tmp_path / "a.txt"
+    good.write_text(FULL)
+    assert settings.load(good) == settings.parse(FULL)
+    with pytest.raises(SettingsError, match="cannot read"):
+        settings.load(tmp_path / "missing.txt")
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * (settings.MAX_BYTES + 1))
+    with pytest.raises(SettingsError, match="too large"):
+        settings.load(big)

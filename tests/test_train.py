@@ -1,0 +1,92 @@
+import csv
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from whispersynth import data, settings
+from whispersynth import model as M
+from whispersynth.data import DatasetSpec
+from whispersynth.tokens import Vocab
+from whispersynth.train import ClipStream, Collator, FieldLoss, TrainConfig, load_clips, plain_ce, train
+
+VOCAB = Vocab()
+
+
+@pytest.fixture(scope="module")
+def clips32(tmp_path_factory):
+    out = tmp_path_factory.mktemp("clips32")
+    data.generate(out, DatasetSpec(n=32, seed=0, part_size=16), progress=False)
+    return out
+
+
+def test_soft_loss_knows_distance_and_plain_ce_does_not():
+    loss = FieldLoss(VOCAB, sigma=1.0)
+    cut = VOCAB.fields["cutoff"]
+    pluck = settings.load(Path(__file__).parents[1] / "src/whispersynth/examples/pluck.txt")
+    labels = torch.tensor([VOCAB.encode(pluck.replace(cutoff=int(cut.values[cut.n_special + 100])))])
+    true = int(labels[0, 4])
+
+    def predicting(token: int) -> torch.Tensor:  # confident in the truth everywhere but the cutoff
+        logits = torch.full((1, labels.shape[1], len(VOCAB)), 0.0)
+        logits[0, torch.arange(labels.shape[1]), labels[0]] = 12.0
+        logits[0, 4, true] = 0.0
+        logits[0, 4, token] = 12.0
+        return logits
+
+    near, far = predicting(int(cut.ids[cut.n_special + 101])), predicting(int(cut.ids[cut.n_special + 130]))
+    assert loss(near, labels) < loss(far, labels)
+    assert torch.isclose(plain_ce(near, labels), plain_ce(far, labels))
+    row = loss.targets[true]
+    assert torch.isclose(row.sum(), torch.tensor(1.0)) and row.argmax() == true
+    assert row[int(cut.ids[cut.n_special + 101])] > 0
+    assert loss.targets[int(VOCAB.fields["waveform"].ids[1])].max() == 1.0  # categories stay one-hot
+
+
+def test_stream_is_reproducible_and_skips_exactly(clips32):
+    first = [int(x["labels"][0]) * 100000 + int(x["audio"][1000]) for _, x in zip(range(80), ClipStream(clips32, 5))]
+    later = [int(x["labels"][0]) * 100000 + int(x["audio"][1000]) for _, x in zip(range(30), ClipStream(clips32, 5, 50))]
+    assert later == first[50:80]
+    one_epoch = [tuple(x["labels"]) for _, x in zip(range(32), ClipStream(clips32, 5))]
+    truth = [tuple(VOCAB.encode(data.patch_from_row(r))) for r in data.iter_rows(clips32)]
+    assert sorted(one_epoch) == sorted(truth)  # each clip once per epoch
+    batch = Collator(pool=2, augment=True)([next(iter(ClipStream(clips32)))] * 2)
+    assert batch["input_features"].shape == (2, 80, 150)
+    assert batch["decoder_input_ids"][0, 0] == 1 and torch.equal(batch["decoder_input_ids"][0, 1:], batch["labels"][0, :-1])
+
+
+def test_debug_model_overfits_32_clips(clips32, tmp_path):
+    cfg = TrainConfig(data=str(clips32), out=str(tmp_path / "run"), size="debug", steps=300, batch_size=32,
+                      lr=3e-3, warmup=20, eval_every=10**6, save_every=10**6, progress=False)
+    folder = train(cfg)
+    model, vocab = M.load(folder)
+    audio, truth = load_clips(clips32, 32)
+    preds = [g[0].patch for g in M.predict(model, vocab, audio)]
+    exact = np.mean([vocab.encode(p) == vocab.encode(t) for p, t in zip(preds, truth)])
+    assert exact >= 0.9
+
+
+def _losses(run) -> dict[int, float]:
+    with open(run / "log.csv") as fh:
+        return {int(r["step"]): float(r["value"]) for r in csv.DictReader(fh) if r["key"] == "loss"}
+
+
+def test_resume_continues_from_the_same_step_and_loss(clips32, tmp_path):
+    common = dict(data=str(clips32), size="debug", steps=12, batch_size=8, lr=3e-3, warmup=2,
+                  save_every=6, eval_every=10**6, progress=False)
+    full = tmp_path / "full"
+    train(TrainConfig(out=str(full), **common))
+    part = tmp_path / "part"
+    train(TrainConfig(out=str(part), **{**common, "steps": 12}))
+    # forget everything after the step-6 checkpoint, then resume
+    shutil.rmtree(part / "checkpoints" / "checkpoint-12")
+    shutil.rmtree(part / "model")
+    log = [ln for ln in (part / "log.csv").read_text().splitlines() if not ln[0].isdigit() or int(ln.split(",")[0]) <= 6]
+    (part / "log.csv").write_text("\n".join(log) + "\n")
+    train(TrainConfig(out=str(part), resume=True, **common))
+    a, b = _losses(full), _losses(part)
+    assert sorted(b) == sorted(a) and max(a) == 12
+    for step in a:
+        assert abs(a[step] - b[step]) < 1e-4, step
