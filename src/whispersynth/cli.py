@@ -10,9 +10,10 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__, data, pairs, settings, synth
+from .audio import load as load_audio
 from .audio import write_wav
 from .data import DataError, DatasetSpec
-from .errors import WhisperSynthError
+from .errors import AudioError, WhisperSynthError
 from .files import write_text
 
 app = typer.Typer(
@@ -65,6 +66,44 @@ def preset(
     target = _out(out, settings_file, ".vital")
     write_text(target, synth.preset_json(patch))
     typer.echo(f"wrote {target}")
+
+
+@app.command("match")
+def match_(
+    inputs: Annotated[list[Path], typer.Argument(help="Sound files (wav, flac, ogg, aiff, mp3...) or folders.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out"),
+    top_k: Annotated[int, typer.Option(min=1, max=16, help="Keep the K best beams, ranked by audio distance.")] = 1,
+    beams: Annotated[int, typer.Option(min=1, max=32, help="Beam width (at least --top-k).")] = 4,
+    start: Annotated[float, typer.Option(min=0.0, help="Analyse the note starting this many seconds in.")] = 0.0,
+    model: Annotated[Optional[Path], typer.Option(help="A trained model folder (default: the bundled one).")] = None,
+) -> None:
+    """Find the synth settings that make a sound: writes NAME.txt, NAME.vital, NAME.match.wav,
+    NAME.preview.wav and NAME.png per input, and prints the settings."""
+    from tqdm import tqdm
+
+    from . import match as matching
+
+    files = matching.collect_inputs(inputs)
+    for f in files:
+        if not f.is_file():
+            raise AudioError(f"{f}: no such file")
+    net, vocab = matching.load_model(model)
+    failed = 0
+    for f in tqdm(files, unit="file", disable=len(files) < 2):
+        try:
+            clip = load_audio(f, start=start)
+        except AudioError as e:
+            print(f"error: {e}", file=sys.stderr)
+            failed += 1
+            continue
+        for warning in matching.warnings_for(clip):
+            print(f"warning: {f.name}: {warning}", file=sys.stderr)
+        found = matching.match_clip(clip, net, vocab, top_k=top_k, beams=beams)
+        matching.write_match(out, f.stem, clip, found)
+        typer.echo(f"# {f} -> {out / f.stem}.txt (MSS {found[0].distance:.3f})")
+        typer.echo(settings.format(found[0].patch))
+    if failed:
+        raise typer.Exit(2)
 
 
 data_app = typer.Typer(no_args_is_help=True, help="Make, convert and inspect training datasets.")
@@ -130,6 +169,40 @@ def stats(
     target = png or folder / "stats.png"
     dataset_stats.plot(folder, target)
     typer.echo(f"wrote {target}")
+
+
+@app.command("train")
+def train_(
+    data_dir: Annotated[Path, typer.Option("--data", help="Training dataset folder.")],
+    out: Annotated[Path, typer.Option("--out", help="Run folder: checkpoints, log.csv, tensorboard/, model/.")],
+    val: Annotated[Optional[Path], typer.Option(help="Validation dataset folder (another seed).")] = None,
+    size: Annotated[str, typer.Option(help="Model size: debug, cpu, tiny, base or small.")] = "cpu",
+    pool: Annotated[int, typer.Option(min=1, help="Average this many mel frames in time (1, 2 or 3...).")] = 2,
+    steps: Annotated[int, typer.Option(min=1, help="Optimizer steps.")] = 2000,
+    batch_size: Annotated[int, typer.Option(min=1, help="Clips per step.")] = 32,
+    lr: Annotated[float, typer.Option(help="Peak learning rate (cosine schedule after warm-up).")] = 1e-3,
+    warmup: Annotated[int, typer.Option(min=0, help="Warm-up steps.")] = 200,
+    loss: Annotated[str, typer.Option(help="soft (Gaussian targets over neighbouring bins) or ce.")] = "soft",
+    sigma: Annotated[float, typer.Option(help="Width of the soft targets, in bins.")] = 1.0,
+    eval_every: Annotated[int, typer.Option(min=1, help="Validate every N steps.")] = 500,
+    save_every: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 500,
+    val_clips: Annotated[int, typer.Option(min=1, help="Validation clips decoded each time.")] = 256,
+    augment: Annotated[bool, typer.Option(help="Random gain, noise and time shift on the input audio.")] = False,
+    lora: Annotated[bool, typer.Option(help="Train PEFT LoRA adapters instead of all weights.")] = False,
+    init_from: Annotated[Optional[str], typer.Option(help="Pretrained Whisper weights: a folder or hub id.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for weights and data order.")] = 0,
+    resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint in --out.")] = False,
+) -> None:
+    """Train a model that writes settings tokens (Whisper encoder-decoder, 🤗 Trainer)."""
+    from .train import TrainConfig, train
+
+    if loss not in ("soft", "ce"):
+        raise DataError(f"--loss: expected soft or ce, got {loss!r}")
+    cfg = TrainConfig(data=str(data_dir), out=str(out), val=str(val) if val else None, size=size, pool=pool,
+                      steps=steps, batch_size=batch_size, lr=lr, warmup=warmup, loss=loss, sigma=sigma,
+                      eval_every=eval_every, save_every=save_every, val_clips=val_clips, augment=augment,
+                      lora=lora, init_from=init_from, seed=seed, resume=resume)
+    typer.echo(f"wrote {train(cfg)}")
 
 
 def main() -> None:

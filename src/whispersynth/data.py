@@ -31,7 +31,6 @@ from .spec import FIELDS, Patch
 
 MAX_DRAWS = 1000
 BYTES_PER_CLIP = 48_000 * 2 + 1_024  # 3 s of 16 kHz int16 plus the label columns
-CHUNK = 25  # clips per worker task: small enough for a smooth progress bar
 _ARROW_TYPES = {"choice": pa.string(), "int": pa.int32(), "hz": pa.int32(), "note": pa.int32()}
 SCHEMA = pa.schema(
     [("index", pa.int64()), ("text", pa.string()), ("audio", pa.list_(pa.int16())), ("draws", pa.int32())]
@@ -92,24 +91,30 @@ def patch_from_row(row: dict) -> Patch:
 
 # ---------------------------------------------------------------- workers
 
-_renderer: synth.Renderer | None = None
+_progress = None  # a shared counter of rendered clips, set in each worker
 
 
-def _init_worker() -> None:
-    global _renderer  # one synth per worker process, made once
-    _renderer = synth.Renderer()
+def _init_worker(counter) -> None:
+    global _progress
+    _progress = counter
 
 
-def _render_chunk(task: tuple[int, int, int]) -> list[dict]:
-    seed, start, stop = task
-    return [to_row(i, *draw_clip(_renderer, seed, i)) for i in range(start, stop)]
+def render_part(out: Path, spec: DatasetSpec, part: int) -> int:
+    """Render one part in a fresh Renderer and write it atomically. A fresh synth per part makes
+    the bytes independent of which worker renders it, and of what it rendered before."""
+    renderer = synth.Renderer()
+    rows = []
+    for i in spec.part_range(part):
+        rows.append(to_row(i, *draw_clip(renderer, spec.seed, i)))
+        if _progress is not None:
+            with _progress.get_lock():
+                _progress.value += 1
+    _write_part(out, part, rows)
+    return len(rows)
 
 
-def _tasks(spec: DatasetSpec, parts: list[int]) -> Iterator[tuple[int, int, int]]:
-    for part in parts:
-        r = spec.part_range(part)
-        for start in range(r.start, r.stop, CHUNK):
-            yield spec.seed, start, min(start + CHUNK, r.stop)
+def _render_part_task(args: tuple[Path, DatasetSpec, int]) -> int:
+    return render_part(*args)
 
 
 def _write_part(out: Path, part: int, rows: list[dict]) -> None:
@@ -155,23 +160,27 @@ def generate(out: Path, spec: DatasetSpec, workers: int = 1, shard: tuple[int, i
     parts = pending_parts(out, spec, shard)
     total = sum(len(spec.part_range(p)) for p in parts)
     _check_disk(out, total)
+    ctx = mp.get_context("spawn")
+    counter = ctx.Value("l", 0)
     bar = tqdm(total=total, unit="clip", disable=not progress, desc=f"rendering {out}", smoothing=0.05)
-    pool = mp.get_context("spawn").Pool(workers, _init_worker) if workers > 1 else None
-    if pool is None:
-        _init_worker()
-    results = pool.imap(_render_chunk, _tasks(spec, parts)) if pool else map(_render_chunk, _tasks(spec, parts))
+    tasks = [(out, spec, p) for p in parts]
     try:
-        for part in parts:
-            rows: list[dict] = []
-            while len(rows) < len(spec.part_range(part)):
-                chunk = next(results)
-                rows.extend(chunk)
-                bar.update(len(chunk))
-            _write_part(out, part, rows)
+        if workers == 1:
+            _init_worker(counter)
+            for task in tasks:
+                _render_part_task(task)
+                bar.update(counter.value - bar.n)
+        else:
+            with ctx.Pool(min(workers, max(len(tasks), 1)), _init_worker, (counter,)) as pool:
+                pending = pool.map_async(_render_part_task, tasks, chunksize=1)
+                while not pending.ready():
+                    pending.wait(0.5)
+                    bar.update(counter.value - bar.n)
+                pending.get()  # re-raise a worker's error here
+        bar.update(counter.value - bar.n)
     finally:
         bar.close()
-        if pool is not None:
-            pool.terminate()
+        _init_worker(None)
     return total
 
 

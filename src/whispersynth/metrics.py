@@ -61,3 +61,82 @@ def summarize(rows: list[dict[str, float]]) -> dict[str, float]:
     out["note_exact"] = float(np.mean(notes == 0))
     out["note_within_1st"] = float(np.mean(notes <= 1))
     return out
+
+
+# ---------------------------------------------------------------- audio distances
+
+MSS_FFTS = (64, 128, 256, 512, 1024, 2048)
+EPS = 1e-5
+
+
+def _tensor(x) -> "torch.Tensor":
+    import torch
+
+    t = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    return t[None] if t.ndim == 1 else t
+
+
+def _mag(x, n_fft: int):
+    import torch
+
+    return torch.stft(x, n_fft, n_fft // 4, window=torch.hann_window(n_fft), return_complex=True).abs()
+
+
+def mss(a, b) -> np.ndarray:
+    """Multi-resolution STFT distance (FFT 64..2048, hop 1/4): mean |linear magnitude| difference
+    plus mean |log magnitude| difference, averaged over resolutions; one value per clip pair."""
+    x, y = _tensor(a), _tensor(b)
+    total = 0.0
+    for n in MSS_FFTS:
+        sx, sy = _mag(x, n), _mag(y, n)
+        total = total + (sx - sy).abs().mean(dim=(1, 2)) + ((sx + EPS).log() - (sy + EPS).log()).abs().mean(dim=(1, 2))
+    return (total / len(MSS_FFTS)).numpy()
+
+
+def spectral_convergence(a, b) -> np.ndarray:
+    """||S_a - S_b|| / ||S_a|| of the magnitude spectrogram, averaged over the MSS resolutions."""
+    x, y = _tensor(a), _tensor(b)
+    total = 0.0
+    for n in MSS_FFTS:
+        sx, sy = _mag(x, n), _mag(y, n)
+        total = total + (sx - sy).norm(dim=(1, 2)) / sx.norm(dim=(1, 2)).clamp_min(EPS)
+    return (total / len(MSS_FFTS)).numpy()
+
+
+def _logmel(x):
+    from .model import LogMel
+
+    return LogMel(1)(x)
+
+
+def logmel_l1(a, b) -> np.ndarray:
+    """Mean absolute difference of Whisper log-mel spectrograms (the model's own input)."""
+    return (_logmel(_tensor(a)) - _logmel(_tensor(b))).abs().mean(dim=(1, 2)).numpy()
+
+
+def mfcc_l1(a, b, n_mfcc: int = 20) -> np.ndarray:
+    """Mean absolute difference of the first `n_mfcc` MFCCs (DCT-II of the log-mel frames)."""
+    from scipy.fft import dct
+
+    ma = dct(_logmel(_tensor(a)).numpy(), type=2, axis=1, norm="ortho")[:, :n_mfcc]
+    mb = dct(_logmel(_tensor(b)).numpy(), type=2, axis=1, norm="ortho")[:, :n_mfcc]
+    return np.abs(ma - mb).mean(axis=(1, 2))
+
+
+def rms_cosine(a, b, frame: int = 1024, hop: int = 256) -> np.ndarray:
+    """Cosine similarity of the RMS envelopes (1 = same loudness contour; higher is better)."""
+    def env(x):
+        frames = _tensor(x).unfold(-1, frame, hop)
+        return frames.pow(2).mean(-1).sqrt()
+
+    ea, eb = env(a), env(b)
+    return ((ea * eb).sum(-1) / (ea.norm(dim=-1) * eb.norm(dim=-1)).clamp_min(EPS)).numpy()
+
+
+AUDIO_METRICS = {"mss": mss, "logmel_l1": logmel_l1, "spectral_convergence": spectral_convergence,
+                 "mfcc_l1": mfcc_l1, "rms_cosine": rms_cosine}
+
+
+def audio_distances(a, b) -> dict[str, np.ndarray]:
+    """Every audio figure between two batches of standard renders (MSS is the primary one)."""
+    return {name: fn(a, b) for name, fn in AUDIO_METRICS.items()}
