@@ -76,6 +76,10 @@ def match_(
     beams: Annotated[int, typer.Option(min=1, max=32, help="Beam width (at least --top-k).")] = 4,
     start: Annotated[float, typer.Option(min=0.0, help="Analyse the note starting this many seconds in.")] = 0.0,
     model: Annotated[Optional[Path], typer.Option(help="A trained model folder (default: the bundled one).")] = None,
+    refine: Annotated[bool, typer.Option(help="Refine the network's guess by CMA-ES on rendered audio (NAME.net.* keeps the guess).")] = False,
+    budget: Annotated[float, typer.Option(min=0.5, help="With --refine: seconds of search per sound.")] = 15.0,
+    renders: Annotated[Optional[int], typer.Option(min=1, help="With --refine: renders per sound (instead of --budget).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="With --refine: render processes.")] = os.cpu_count() or 1,
 ) -> None:
     """Find the synth settings that make a sound: writes NAME.txt, NAME.vital, NAME.match.wav,
     NAME.preview.wav and NAME.png per input, and prints the settings."""
@@ -84,24 +88,44 @@ def match_(
     from . import match as matching
 
     files = matching.collect_inputs(inputs)
-    for f in files:
-        if not f.is_file():
-            raise AudioError(f"{f}: no such file")
-    net, vocab = matching.load_model(model)
-    failed = 0
-    for f in tqdm(files, unit="file", disable=len(files) < 2):
+    clips, failed = {}, 0
+    for f in files:  # read every input before the model loads: bad files fail fast
         try:
-            clip = load_audio(f, start=start)
+            clips[f] = load_audio(f, start=start)
         except AudioError as e:
             print(f"error: {e}", file=sys.stderr)
             failed += 1
-            continue
-        for warning in matching.warnings_for(clip):
-            print(f"warning: {f.name}: {warning}", file=sys.stderr)
-        found = matching.match_clip(clip, net, vocab, top_k=top_k, beams=beams)
-        matching.write_match(out, f.stem, clip, found)
-        typer.echo(f"# {f} -> {out / f.stem}.txt (MSS {found[0].distance:.3f})")
-        typer.echo(settings.format(found[0].patch))
+    if clips:
+        net, vocab = matching.load_model(model)
+    pool = None
+    if refine and clips:
+        from .refine import render_pool
+
+        pool = render_pool(workers)
+    try:
+        for f, clip in tqdm(clips.items(), unit="file", disable=len(clips) < 2):
+            for warning in matching.warnings_for(clip):
+                print(f"warning: {f.name}: {warning}", file=sys.stderr)
+            keep = max(beams, top_k) if refine else top_k  # refinement starts from every beam
+            found = matching.match_clip(clip, net, vocab, top_k=keep, beams=max(beams, top_k))
+            if refine:
+                bar = tqdm(desc=f"refining {f.name}", unit="render", leave=False)
+
+                def show(best, done, bar=bar):
+                    bar.update(done - bar.n)
+                    bar.set_postfix(mss=f"{best:.3f}")
+
+                better = matching.refine_match(clip, found, renders, None if renders else budget, pool, show)
+                bar.close()
+                matching.write_network_guess(out, f.stem, found[0])
+                typer.echo(f"# {f.name}: network MSS {found[0].distance:.3f} -> refined {better.distance:.3f}")
+                found = [better, *found[1 : top_k]]
+            matching.write_match(out, f.stem, clip, found)
+            typer.echo(f"# {f} -> {out / f.stem}.txt (MSS {found[0].distance:.3f})")
+            typer.echo(settings.format(found[0].patch))
+    finally:
+        if pool is not None:
+            pool.terminate()
     if failed:
         raise typer.Exit(2)
 
@@ -203,6 +227,61 @@ def train_(
                       eval_every=eval_every, save_every=save_every, val_clips=val_clips, augment=augment,
                       lora=lora, init_from=init_from, seed=seed, resume=resume)
     typer.echo(f"wrote {train(cfg)}")
+
+
+@app.command("evaluate")
+def evaluate_(
+    data_dir: Annotated[Optional[Path], typer.Option("--data", help="A generated split with known settings (e.g. the test split).")] = None,
+    sounds: Annotated[Optional[Path], typer.Option(help="A folder of any sounds (audio figures only).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Report folder: report.json, report.md, mss.png.")] = Path("runs/eval"),
+    model: Annotated[Optional[Path], typer.Option(help="A trained model folder (default: the bundled one).")] = None,
+    baselines: Annotated[bool, typer.Option(help="Also score a random patch, the mean/mode patch and the nearest neighbour.")] = False,
+    train_dir: Annotated[Optional[Path], typer.Option("--train", help="Training set, for the mean/mode and nearest-neighbour baselines.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Evaluate at most this many clips.")] = 1000,
+    nn_limit: Annotated[int, typer.Option(min=1, help="Training clips searched by the nearest-neighbour baseline.")] = 20000,
+    beams: Annotated[int, typer.Option(min=1, max=32, help="Beam width for --top-k.")] = 4,
+    top_k: Annotated[int, typer.Option(min=1, max=16, help="Also score the best of K beams by audio distance (match --top-k K).")] = 4,
+    refine: Annotated[bool, typer.Option(help="Add network+search (CMA-ES from the beams) and search alone (from a random patch).")] = False,
+    renders: Annotated[int, typer.Option(min=1, help="With --refine: renders per clip for both searches.")] = 300,
+    workers: Annotated[int, typer.Option(min=1, help="With --refine: render processes.")] = os.cpu_count() or 1,
+) -> None:
+    """Score matches by how they sound (MSS and other audio distances) and, on a generated
+    split, by per-field errors overall and on the audible subset; optionally against baselines."""
+    from . import evaluate as ev
+
+    if (data_dir is None) == (sounds is None):
+        raise DataError("give exactly one of --data (a generated split) or --sounds (a folder of sounds)")
+    if data_dir is not None:
+        clips, truth = ev.load_test_set(data_dir, limit)
+    else:
+        clips, _ = ev.load_sounds(sounds, limit)
+        truth = None
+    from .refine import render_pool
+
+    pool = render_pool(workers) if refine else None
+    try:
+        systems = ev.systems_for(model, train_dir, baselines, max(beams, top_k), top_k, nn_limit,
+                                 renders if refine else None, pool)
+        report = ev.evaluate(clips, truth, systems, source=str(data_dir or sounds))
+    finally:
+        if pool is not None:
+            pool.terminate()
+    for path in ev.write_report(report, out):
+        typer.echo(f"wrote {path}")
+    typer.echo(report.markdown())
+
+
+@app.command("app")
+def app_(
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 7860,
+    share: Annotated[bool, typer.Option(help="Also make a public gradio.live link.")] = False,
+    model: Annotated[Optional[Path], typer.Option(help="A trained model folder (default: the bundled one).")] = None,
+) -> None:
+    """Start the web app: drop a sound, hear the match beside it, download the preset."""
+    from . import app as web
+
+    web.launch(host, port, share, str(model) if model else None)
 
 
 def main() -> None:

@@ -55,6 +55,24 @@ def match_clip(clip: np.ndarray, model, vocab, top_k: int = 1, beams: int | None
     return rank(clip, guesses)
 
 
+def refine_match(clip: np.ndarray, candidates: list[Candidate], renders: int | None, seconds: float | None,
+                 pool=None, progress=None) -> Candidate:
+    """CMA-ES refinement (see refine.py) from the network's candidates; the refined candidate."""
+    from .refine import refine
+
+    found = refine(clip, [c.patch for c in candidates], renders=renders, seconds=seconds, pool=pool,
+                   progress=progress)
+    return Candidate(found.patch, candidates[0].score, synth.render(found.patch), found.distance)
+
+
+def write_network_guess(out_dir: Path, stem: str, c: Candidate) -> list[Path]:
+    """With --refine, the network's own best guess is kept as STEM.net.txt / STEM.net.vital."""
+    txt, vital = out_dir / f"{stem}.net.txt", out_dir / f"{stem}.net.vital"
+    write_text(txt, settings.format(c.patch))
+    write_text(vital, synth.preset_json(c.patch))
+    return [txt, vital]
+
+
 def warnings_for(clip: np.ndarray) -> list[str]:
     """Signs that the input is beyond what one oscillator can express (warn, don't fail)."""
     found = []
@@ -102,7 +120,8 @@ def plot_match(png: Path, clip: np.ndarray, c: Candidate) -> None:
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 4), gridspec_kw={"width_ratios": [1, 1, 0.9]})
     for ax, x, title in ((axes[0], clip, "input"), (axes[1], c.render, f"match (MSS {c.distance:.3f})")):
-        ax.specgram(x, NFFT=512, Fs=audio.SAMPLE_RATE, noverlap=384, cmap="magma", vmin=-120)
+        with np.errstate(divide="ignore"):  # digital silence is -inf dB, drawn as the floor
+            ax.specgram(x, NFFT=512, Fs=audio.SAMPLE_RATE, noverlap=384, cmap="magma", vmin=-120)
         ax.set_title(title)
         ax.set_xlabel("s")
     axes[0].set_ylabel("Hz")

@@ -39,6 +39,36 @@ def field_errors(pred: Patch, true: Patch) -> dict[str, float]:
     return out
 
 
+# Where a 16 kHz, 3 s clip shows a field (FORMAT.md "What a clip can and cannot show").
+AUDIBLE_CUTOFF_HZ = 6000  # a filter cutoff above this moves nothing a 16 kHz clip keeps
+MIN_BEAT_HZ = 0.5  # unison beating slower than this shows less than two beats in 3 s
+MIN_LFO_DEPTH = {"Pitch": 0.1, "Filter Cutoff": 1.0, "Volume": 1.0}
+
+
+def audible(p: Patch, clip_seconds: float = 3.0) -> dict[str, bool]:
+    """Per field, whether this patch's value of it can be heard in its standard render."""
+    filt = p.filter_type is not None and p.cutoff <= AUDIBLE_CUTOFF_HZ
+    f0 = 440.0 * 2 ** ((p.note - 69) / 12)
+    beats = p.detune is not None and f0 * (2 ** (p.detune / 12) - 1) >= MIN_BEAT_HZ
+    sounding = min(clip_seconds, p.length + p.release)
+    lfo = (p.lfo_target is not None and p.lfo_rate * sounding >= 1.0
+           and p.lfo_depth >= MIN_LFO_DEPTH[p.lfo_target])
+    return {
+        "waveform": True, "note": True, "attack": p.attack < p.length,
+        "decay": p.attack + p.decay < p.length + 0.5 and p.sustain < -1.0, "sustain": p.attack < p.length,
+        "release": p.length + p.release <= clip_seconds and p.sustain > -60.0, "length": p.length < clip_seconds,
+        "voices": p.voices == 1 or beats, "detune": beats,
+        "filter_type": p.filter_type is None or filt, "cutoff": filt,
+        "lfo_target": p.lfo_target is None or lfo, "lfo_rate": lfo, "lfo_depth": lfo,
+    }
+
+
+def audible_only(errors: dict[str, float], true: Patch) -> dict[str, float]:
+    """The errors of the fields the true patch lets a listener hear; NaN for the others."""
+    heard = audible(true)
+    return {k: (v if heard.get(k, True) else math.nan) for k, v in errors.items()}
+
+
 UNITS = {"note": "st", "cutoff": "st", "sustain": "dB", "detune": "st", "lfo_depth": "st|dB",
          **{f: "%" for f in (*TIMES, "lfo_rate")}}
 
@@ -82,14 +112,22 @@ def _mag(x, n_fft: int):
     return torch.stft(x, n_fft, n_fft // 4, window=torch.hann_window(n_fft), return_complex=True).abs()
 
 
+# The log term's floor: 80 dB below a full-scale sine's peak bin (n_fft / 4 with a Hann window),
+# so the noise of a 16-bit file (about -100 dB) and the dither below it do not count as sound.
+LOG_FLOOR = 10 ** (-80 / 20) / 4
+
+
 def mss(a, b) -> np.ndarray:
     """Multi-resolution STFT distance (FFT 64..2048, hop 1/4): mean |linear magnitude| difference
-    plus mean |log magnitude| difference, averaged over resolutions; one value per clip pair."""
+    plus mean |log magnitude| difference (floored at -80 dB), averaged over resolutions; one
+    value per clip pair."""
     x, y = _tensor(a), _tensor(b)
     total = 0.0
     for n in MSS_FFTS:
         sx, sy = _mag(x, n), _mag(y, n)
-        total = total + (sx - sy).abs().mean(dim=(1, 2)) + ((sx + EPS).log() - (sy + EPS).log()).abs().mean(dim=(1, 2))
+        floor = LOG_FLOOR * n
+        log_diff = (sx.clamp_min(floor).log() - sy.clamp_min(floor).log()).abs()
+        total = total + (sx - sy).abs().mean(dim=(1, 2)) + log_diff.mean(dim=(1, 2))
     return (total / len(MSS_FFTS)).numpy()
 
 

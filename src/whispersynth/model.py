@@ -8,6 +8,7 @@ A trained model is a folder in the `save_pretrained` layout: `config.json`,
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,7 +133,12 @@ def features(model, audio: np.ndarray | torch.Tensor) -> torch.Tensor:
     """Standard clips (batch, 48000) or one clip (48000,) -> the model's input features."""
     x = torch.as_tensor(np.asarray(audio, dtype=np.float32))
     x = x[None] if x.ndim == 1 else x
-    return LogMel(getattr(model.config, "whispersynth_pool", 1))(x)
+    return _front_end(getattr(model.config, "whispersynth_pool", 1))(x)
+
+
+@functools.lru_cache(maxsize=4)
+def _front_end(pool: int) -> LogMel:
+    return LogMel(pool)
 
 
 # ---------------------------------------------------------------- constrained decoding
@@ -164,20 +170,23 @@ class Guess:
 
 
 @torch.inference_mode()
-def predict(model, vocab: Vocab, audio, beams: int = 1, top_k: int = 1) -> list[list[Guess]]:
-    """Decode each clip into its `top_k` best valid patches (greedy when beams == 1)."""
-    feats = features(model, audio)
+def generate_ids(model, vocab: Vocab, audio, beams: int = 1, top_k: int = 1) -> tuple[list[list[int]], list[float]]:
+    """Constrained decoding: `top_k` token sequences per clip (clip-major) and their scores."""
     out = GenerationMixin.generate(
-        model, input_features=feats, max_new_tokens=len(FIELDS) + 1,
+        model, input_features=features(model, audio), max_new_tokens=len(FIELDS) + 1,
         num_beams=max(beams, top_k), num_return_sequences=top_k, do_sample=False,
         logits_processor=LogitsProcessorList([ValidPatchOnly(vocab)]), output_scores=True,
         return_dict_in_generate=True, decoder_start_token_id=BOS, eos_token_id=EOS, pad_token_id=PAD,
     )
     scores = getattr(out, "sequences_scores", None)
     seqs = out.sequences.tolist()
-    guesses = [
-        Guess(vocab.decode(seq), float(scores[i]) if scores is not None else 0.0) for i, seq in enumerate(seqs)
-    ]
+    return seqs, [float(scores[i]) if scores is not None else 0.0 for i in range(len(seqs))]
+
+
+def predict(model, vocab: Vocab, audio, beams: int = 1, top_k: int = 1) -> list[list[Guess]]:
+    """Decode each clip into its `top_k` best valid patches (greedy when beams == 1)."""
+    seqs, scores = generate_ids(model, vocab, audio, beams, top_k)
+    guesses = [Guess(vocab.decode(seq), score) for seq, score in zip(seqs, scores)]
     return [guesses[i : i + top_k] for i in range(0, len(guesses), top_k)]
 
 
@@ -202,5 +211,8 @@ def load(folder: str | Path) -> tuple[WhisperForConditionalGeneration, Vocab]:
             raise ModelError(f"{folder}: not a model folder (no {needed})")
     if json.loads((folder / "vocab.json").read_text()) != vocab.to_json():
         raise ModelError(f"{folder}: the model was trained with other settings tokens than this version's")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Loading weights" bars would bury the command's own output
     model = WhisperForConditionalGeneration.from_pretrained(folder, use_safetensors=True)
     return model.eval(), vocab

@@ -1,0 +1,56 @@
+"""Time per clip of `match` (network only, no search) as a fraction of the clip's duration.
+
+Three figures per setting, measured in one run: the network alone (log-mel + constrained
+greedy decoding), and the whole `match_clip` (network, then the standard render of the guess
+and its MSS to the input, which ranking needs), for single clips and for a batch; plus the
+peak memory (RSS) of the process. Uses the bundled model, or `--model DIR`. Target: the
+network within 1/30 of real time (100 ms for a 3 s clip).
+
+    .venv/bin/python benchmarks/match.py [--model DIR] [--clips 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import numpy as np
+
+from whispersynth import match, synth
+from whispersynth import model as M
+from whispersynth.audio import CLIP_SECONDS
+from whispersynth.sampler import clip_rng, sample_patch
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None, help="model folder (default: the bundled model)")
+    parser.add_argument("--clips", type=int, default=32)
+    args = parser.parse_args()
+    net, vocab = match.load_model(args.model)
+    clips = np.stack([synth.render(sample_patch(clip_rng(77, i))) for i in range(args.clips)])
+    M.predict(net, vocab, clips[:2])  # warm-up
+
+    t0 = time.perf_counter()
+    for c in clips:
+        M.predict(net, vocab, c)
+    single = (time.perf_counter() - t0) / len(clips)
+    t0 = time.perf_counter()
+    M.predict(net, vocab, clips)
+    batched = (time.perf_counter() - t0) / len(clips)
+    t0 = time.perf_counter()
+    for c in clips:
+        match.match_clip(c, net, vocab)
+    whole = (time.perf_counter() - t0) / len(clips)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    print(f"{len(clips)} clips of {CLIP_SECONDS:.0f} s; fraction of real time = seconds per clip / {CLIP_SECONDS:.0f} s")
+    print(f"network, one clip at a time:   {1000 * single:6.1f} ms/clip  = 1/{CLIP_SECONDS / single:.0f} of real time")
+    print(f"network, batch of {len(clips):3d}:        {1000 * batched:6.1f} ms/clip  = 1/{CLIP_SECONDS / batched:.0f} of real time")
+    print(f"match_clip (network + render + MSS): {1000 * whole:6.1f} ms/clip  = 1/{CLIP_SECONDS / whole:.0f} of real time")
+    print(f"peak RSS: {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

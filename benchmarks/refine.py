@@ -1,0 +1,61 @@
+"""Search speed: renders per second inside `--refine`, and how fast it gets its gain.
+
+For a few held-out-style clips (random patches rendered the standard way) the search starts
+from a perturbed copy of the true patch (a stand-in for a network guess: its choices right,
+its numbers off) with a fixed budget; reported: renders/s with the given workers, and the
+median time and renders to reach 90 % of the final improvement.
+
+    .venv/bin/python benchmarks/refine.py [--clips 6] [--seconds 15] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import numpy as np
+
+from whispersynth import synth
+from whispersynth.refine import free_fields, from_unit, refine, render_pool, to_unit
+from whispersynth.sampler import clip_rng, sample_patch
+
+
+def perturbed(p, rng):
+    names = free_fields(p)
+    return from_unit(p, names, to_unit(p, names) + rng.normal(0, 0.08, len(names)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, default=6)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    pool = render_pool(args.workers)
+    rates, t90, r90, gains = [], [], [], []
+    try:
+        for i in range(args.clips):
+            true = sample_patch(clip_rng(2024, i))
+            target = synth.render(true)
+            got = refine(target, [perturbed(true, np.random.default_rng(i))], seconds=args.seconds, pool=pool)
+            rates.append(got.renders / got.seconds)
+            gain = got.start_distance - got.distance
+            gains.append(gain / got.start_distance if got.start_distance else 0.0)
+            if gain > 0:
+                t, r, _ = next(h for h in got.history if got.start_distance - h[2] >= 0.9 * gain)
+                t90.append(t)
+                r90.append(r)
+            print(f"clip {i}: MSS {got.start_distance:.3f} -> {got.distance:.3f} in {got.renders} renders, "
+                  f"{got.seconds:.1f} s")
+    finally:
+        if pool is not None:
+            pool.terminate()
+    print(f"workers: {args.workers}, budget {args.seconds:.0f} s per clip")
+    print(f"renders/s inside the search: median {np.median(rates):.1f}")
+    print(f"MSS reduction: median {100 * np.median(gains):.0f} %")
+    if t90:
+        print(f"time to 90 % of the final improvement: median {np.median(t90):.1f} s ({np.median(r90):.0f} renders)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Make the `other-synths/` folder: sounds from synthesis written here in numpy/scipy, not Vital.
+
+Vital cannot copy these exactly (other oscillators, filters, envelopes, FM, plucked strings,
+noise, a chord), so evaluating on them shows how a match degrades on sounds from outside the
+training distribution. Deterministic: rerunning writes the same files.
+
+    .venv/bin/python evaluation/make_other_synths.py [OUT_DIR]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from scipy import signal
+
+RATE = 32000  # not the model's 16 kHz: evaluation also exercises resampling
+SECONDS = 3.5
+
+
+def hz(midi: float) -> float:
+    return 440.0 * 2 ** ((midi - 69) / 12)
+
+
+def t() -> np.ndarray:
+    return np.arange(int(RATE * SECONDS)) / RATE
+
+
+def adsr(a: float, d: float, s: float, r: float, held: float) -> np.ndarray:
+    """Linear attack, exponential decay to s, exponential release after `held` seconds."""
+    x = t()
+    env = np.where(x < a, x / max(a, 1e-4), s + (1 - s) * np.exp(-(x - a) / max(d, 1e-4) * 4.6))
+    at_off = np.interp(held, x, env)
+    return np.where(x < held, env, at_off * np.exp(-(x - held) / max(r, 1e-4) * 6.9))
+
+
+def polyblep_saw(freq: np.ndarray | float) -> np.ndarray:
+    """Band-limited sawtooth (PolyBLEP) with a per-sample frequency."""
+    inc = np.broadcast_to(np.asarray(freq, float), t().shape) / RATE
+    phase = np.cumsum(inc) % 1.0
+    out = 2 * phase - 1
+    lo, hi = phase < inc, phase > 1 - inc
+    p = phase[lo] / inc[lo]
+    out[lo] -= p + p - p * p - 1
+    p = (phase[hi] - 1) / inc[hi]
+    out[hi] -= p * p + p + p + 1
+    return out
+
+
+def ladder(x: np.ndarray, cutoff: np.ndarray, resonance: float) -> np.ndarray:
+    """A four-pole resonant lowpass with a time-varying cutoff (a simple Moog-style ladder)."""
+    g = 1 - np.exp(-2 * np.pi * np.clip(cutoff, 20, RATE * 0.45) / RATE)
+    s = np.zeros(4)
+    y = np.empty_like(x)
+    for i, v in enumerate(x):
+        u = np.tanh(v - resonance * s[3])
+        for k in range(4):
+            s[k] += g[i] * (u - s[k])
+            u = s[k]
+        y[i] = s[3]
+    return y
+
+
+def moog_bass() -> np.ndarray:
+    env = adsr(0.005, 0.25, 0.3, 0.15, 1.0)
+    cutoff = 200 + 2500 * adsr(0.002, 0.18, 0.0, 0.1, 1.0)
+    return ladder(polyblep_saw(hz(36)), cutoff, 2.5) * env
+
+
+def fm_bell() -> np.ndarray:
+    x, f = t(), hz(72)
+    index = 6 * np.exp(-x * 1.5)
+    return np.sin(2 * np.pi * f * x + index * np.sin(2 * np.pi * f * 3.5 * x)) * adsr(0.001, 2.5, 0.0, 0.5, 3.0)
+
+
+def fm_epiano() -> np.ndarray:
+    x, f = t(), hz(60)
+    index = 2.5 * np.exp(-x * 4)
+    return np.sin(2 * np.pi * f * x + index * np.sin(2 * np.pi * f * x)) * adsr(0.002, 1.2, 0.2, 0.3, 1.5)
+
+
+def karplus_strong(midi: float, seconds_held: float, seed: int) -> np.ndarray:
+    n = int(RATE / hz(midi))
+    rng = np.random.default_rng(seed)
+    buf = rng.uniform(-1, 1, n)
+    out = np.empty(t().size)
+    for i in range(out.size):
+        out[i] = buf[i % n]
+        buf[i % n] = 0.996 * 0.5 * (buf[i % n] + buf[(i + 1) % n])
+    return out * adsr(0.0, 10.0, 1.0, 0.05, seconds_held)
+
+
+def organ() -> np.ndarray:
+    x, f = t(), hz(55)
+    drawbars = {0.5: 0.6, 1: 1.0, 2: 0.8, 3: 0.5, 4: 0.4, 6: 0.2, 8: 0.25}
+    tone = sum(a * np.sin(2 * np.pi * f * m * x) for m, a in drawbars.items())
+    return tone * (1 + 0.1 * np.sin(2 * np.pi * 6.5 * x)) * adsr(0.01, 0.1, 1.0, 0.08, 2.2)
+
+
+def pwm_lead() -> np.ndarray:
+    x, f = t(), hz(67)
+    duty = 0.5 + 0.35 * np.sin(2 * np.pi * 0.8 * x)
+    phase = (f * x) % 1.0
+    raw = np.where(phase < duty, 1.0, -1.0)
+    b, a = signal.butter(2, 5000 / (RATE / 2))
+    return signal.lfilter(b, a, raw) * adsr(0.03, 0.3, 0.7, 0.3, 2.0)
+
+
+def noise_snare() -> np.ndarray:
+    x = t()
+    rng = np.random.default_rng(3)
+    b, a = signal.butter(2, [1500 / (RATE / 2), 7000 / (RATE / 2)], btype="band")
+    noise = signal.lfilter(b, a, rng.normal(0, 1, x.size)) * np.exp(-x * 18)
+    body = np.sin(2 * np.pi * 190 * x) * np.exp(-x * 30)
+    return noise + 0.6 * body
+
+
+def supersaw() -> np.ndarray:
+    spreads = (-0.35, -0.22, -0.1, 0.0, 0.1, 0.22, 0.35)
+    tone = sum(polyblep_saw(hz(57 + s)) for s in spreads) / len(spreads)
+    b, a = signal.butter(2, 3500 / (RATE / 2))
+    return signal.lfilter(b, a, tone) * adsr(0.15, 0.5, 0.8, 0.5, 2.0)
+
+
+def vibrato_flute() -> np.ndarray:
+    x = t()
+    depth = np.clip((x - 0.6) / 0.5, 0, 1) * 0.3  # delayed vibrato, 0.3 semitones
+    freq = hz(74) * 2 ** (depth * np.sin(2 * np.pi * 5.5 * x) / 12)
+    phase = 2 * np.pi * np.cumsum(freq) / RATE
+    breath = np.random.default_rng(4).normal(0, 0.02, x.size)
+    return (np.sin(phase) + 0.15 * np.sin(2 * phase) + breath) * adsr(0.08, 0.2, 0.85, 0.2, 2.4)
+
+
+def chord_pad() -> np.ndarray:
+    tone = sum(polyblep_saw(hz(m)) for m in (60, 64, 67))
+    b, a = signal.butter(2, 1800 / (RATE / 2))
+    return signal.lfilter(b, a, tone) * adsr(0.4, 0.5, 0.8, 0.6, 2.2)
+
+
+def pitch_drop_bass() -> np.ndarray:
+    x = t()
+    freq = hz(40) * 2 ** (12 * np.exp(-x * 25) / 12)
+    phase = np.cumsum(freq) / RATE
+    tri = 2 * np.abs(2 * (phase % 1.0) - 1) - 1
+    return tri * adsr(0.001, 0.6, 0.4, 0.2, 0.8)
+
+
+def wah_saw() -> np.ndarray:
+    x = t()
+    cutoff = 600 * 2 ** (2.5 * (0.5 + 0.5 * np.sin(2 * np.pi * 2.0 * x)))
+    return ladder(polyblep_saw(hz(50)), cutoff, 1.5) * adsr(0.01, 0.2, 0.8, 0.2, 2.5)
+
+
+SOUNDS = {
+    "moog-bass": moog_bass, "fm-bell": fm_bell, "fm-epiano": fm_epiano,
+    "ks-pluck": lambda: karplus_strong(64, 1.2, 1), "ks-low-pluck": lambda: karplus_strong(45, 2.0, 2),
+    "organ": organ, "pwm-lead": pwm_lead, "noise-snare": noise_snare, "supersaw": supersaw,
+    "vibrato-flute": vibrato_flute, "chord-pad": chord_pad, "pitch-drop-bass": pitch_drop_bass,
+    "wah-saw": wah_saw,
+}
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, make in SOUNDS.items():
+        x = make()
+        lead = np.zeros(int(0.1 * RATE))  # a little silence before the note, as in a real recording
+        x = np.concatenate([lead, x * (0.5 / np.abs(x).max())])
+        sf.write(out / f"{name}.flac", x.astype(np.float32), RATE, subtype="PCM_16")
+        print(f"{out / name}.flac")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "other-synths")

@@ -1,0 +1,310 @@
+"""Honest evaluation: how a system's matches *sound* next to the input, and how close each field is.
+
+A system turns standard clips into patches: the network (greedy, or its beams ranked by audio
+distance), and the baselines a network must beat: a random patch, the training set's
+mean/mode patch, and the nearest training clip in log-mel space. Each match is rendered the
+standard way and compared with the input by every audio distance of `metrics` (MSS first);
+where the truth is known (a generated test split), per-field errors are given overall and on
+the audible subset. The report is JSON + Markdown + a plot.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from . import audio, metrics, synth
+from . import model as M
+from .data import DataError, iter_rows, patch_from_row
+from .errors import AudioError
+from .files import atomic_path, write_text
+from .sampler import clip_rng, sample_patch
+from .spec import FIELDS, Patch
+from .train import load_clips
+
+System = Callable[[np.ndarray], list]  # clips (n, 48000) -> one Patch (or None if invalid) per clip
+
+
+# ---------------------------------------------------------------- systems
+
+
+def network(model, vocab, beams: int = 1, top_k: int = 1, batch: int = 32) -> System:
+    """The network: greedy (beams 1) or its `top_k` beams ranked by MSS to the input."""
+    from .match import match_clip
+
+    def run(clips: np.ndarray) -> list:
+        if top_k > 1:
+            return [match_clip(c, model, vocab, top_k=top_k, beams=beams)[0].patch for c in clips]
+        out = []
+        for i in range(0, len(clips), batch):
+            for seq in M.generate_ids(model, vocab, clips[i : i + batch], beams=beams)[0]:
+                try:
+                    out.append(vocab.decode(seq))
+                except Exception:  # counted as invalid output; constrained decoding should make this impossible
+                    out.append(None)
+        return out
+
+    return run
+
+
+def refined(model, vocab, renders: int, beams: int = 4, pool=None, progress: bool = False) -> System:
+    """The network's beams refined by CMA-ES on rendered audio (`renders` per clip)."""
+    from tqdm import tqdm
+
+    from .refine import refine
+
+    def run(clips: np.ndarray) -> list:
+        out = []
+        for c in tqdm(clips, desc="network+search", unit="clip", disable=not progress):
+            starts = [g.patch for g in M.predict(model, vocab, c, beams=beams, top_k=beams)[0]]
+            out.append(refine(c, starts, renders=renders, seconds=None, pool=pool).patch)
+        return out
+
+    return run
+
+
+def search_only(renders: int, seed: int = 54321, pool=None, progress: bool = False) -> System:
+    """CMA-ES alone: from a random patch (its choices fixed), with the same render budget."""
+    from tqdm import tqdm
+
+    from .refine import refine
+
+    def run(clips: np.ndarray) -> list:
+        return [refine(c, [sample_patch(clip_rng(seed, i))], renders=renders, seconds=None, pool=pool).patch
+                for i, c in enumerate(tqdm(clips, desc="search only", unit="clip", disable=not progress))]
+
+    return run
+
+
+def random_patch(seed: int = 12345) -> System:
+    """A random patch from the training sampler per clip (its own seed, not the data's)."""
+    return lambda clips: [sample_patch(clip_rng(seed, i)) for i in range(len(clips))]
+
+
+def typical_patch(train: str | Path, limit: int = 20000) -> Patch:
+    """The training set's mode (categories) / median (numbers) patch, applicable fields only."""
+    rows = list(_label_rows(train, limit))
+    values: dict = {}
+    for f in FIELDS:
+        seen = [r[f.name] for r in rows if _applies(f.name, values, r)]
+        if f.kind == "choice" or f.name == "voices":
+            values[f.name] = Counter(seen).most_common(1)[0][0]
+        elif _needed(f.name, values):
+            finite = [v for v in seen if v is not None and not math.isinf(v)]
+            values[f.name] = float(np.median(finite)) if f.kind not in ("int", "hz", "note") else int(np.median(finite))
+        else:
+            values[f.name] = None
+    return Patch(**values)
+
+
+def _label_rows(folder, limit):
+    for i, row in enumerate(iter_rows(Path(folder), columns=[f.name for f in FIELDS])):
+        if i >= limit:
+            break
+        yield row
+
+
+def _needed(name: str, values: dict) -> bool:
+    if name == "detune":
+        return values["voices"] > 1
+    if name == "cutoff":
+        return values["filter_type"] is not None
+    if name in ("lfo_rate", "lfo_depth"):
+        return values["lfo_target"] is not None
+    return True
+
+
+def _applies(name: str, values: dict, row: dict) -> bool:
+    """Rows that agree with the choices made so far, for the fields that depend on them."""
+    if name == "lfo_depth" and values.get("lfo_target") is not None:
+        return row["lfo_target"] == values["lfo_target"]
+    return True
+
+
+def mean_mode(train: str | Path) -> System:
+    p = typical_patch(train)
+    return lambda clips: [p] * len(clips)
+
+
+class NearestNeighbour:
+    """The training clip nearest in log-mel space (L2 over the pooled log-mel the model sees)."""
+
+    def __init__(self, train: str | Path, limit: int = 20000, pool: int = 2, chunk: int = 512) -> None:
+        self.logmel = M.LogMel(pool)
+        clips, self.patches = load_clips(train, limit)
+        feats = [self._features(clips[i : i + chunk]) for i in range(0, len(clips), chunk)]
+        self.bank = torch.cat(feats)
+        self.norms = (self.bank.float() ** 2).sum(1)
+
+    @torch.inference_mode()
+    def _features(self, clips: np.ndarray) -> torch.Tensor:
+        return self.logmel(torch.from_numpy(np.asarray(clips, np.float32))).flatten(1).half()
+
+    @torch.inference_mode()
+    def __call__(self, clips: np.ndarray) -> list:
+        q = self._features(clips).float()
+        d = self.norms[None] - 2 * q @ self.bank.float().T  # + |q|^2, the same for every candidate
+        return [self.patches[int(i)] for i in d.argmin(1)]
+
+
+# ---------------------------------------------------------------- scoring
+
+
+@dataclass
+class Result:
+    """One system's figures on one set of clips."""
+
+    name: str
+    valid_rate: float
+    audio: dict[str, dict[str, float]]  # metric -> {median, mean}
+    fields: dict[str, float] = field(default_factory=dict)  # overall
+    fields_audible: dict[str, float] = field(default_factory=dict)
+    mss: list[float] = field(default_factory=list)  # per clip, for plots
+
+
+def render_all(patches: list, n: int) -> np.ndarray:
+    """Standard renders of the patches (silence for an invalid or silent one)."""
+    out = np.zeros((len(patches), n), np.float32)
+    for i, p in enumerate(patches):
+        if p is None:
+            continue
+        try:
+            out[i] = synth.render(p)[:n]
+        except AudioError:
+            pass  # renders silent: it stays zeros and scores as the poor match it is
+    return out
+
+
+def score(name: str, clips: np.ndarray, patches: list, truth: list | None, batch: int = 64) -> Result:
+    valid = [p is not None for p in patches]
+    renders = render_all(patches, clips.shape[1])
+    per_clip: dict[str, list] = {}
+    for i in range(0, len(clips), batch):
+        for k, v in metrics.audio_distances(clips[i : i + batch], renders[i : i + batch]).items():
+            per_clip.setdefault(k, []).extend(np.asarray(v, float).tolist())
+    summary = {k: {"median": float(np.median(v)), "mean": float(np.mean(v))} for k, v in per_clip.items()}
+    result = Result(name, float(np.mean(valid)), summary, mss=per_clip["mss"])
+    if truth is not None:
+        rows = [metrics.field_errors(p, t) for p, t in zip(patches, truth) if p is not None]
+        heard = [metrics.audible_only(metrics.field_errors(p, t), t) for p, t in zip(patches, truth) if p is not None]
+        result.fields, result.fields_audible = metrics.summarize(rows), metrics.summarize(heard)
+    return result
+
+
+@dataclass
+class Report:
+    source: str
+    clips: int
+    results: list[Result]
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "clips": self.clips, **self.extra,
+                "systems": {r.name: {k: v for k, v in r.__dict__.items() if k not in ("name", "mss")}
+                            for r in self.results}}
+
+    def markdown(self) -> str:
+        names = list(metrics.AUDIO_METRICS)
+        lines = [f"# Evaluation on {self.source} ({self.clips} clips)", "",
+                 "Audio distances between each input and the standard render of its match (median over "
+                 "clips; lower is better except rms_cosine). MSS is the primary figure.", "",
+                 "| system | valid | " + " | ".join(names) + " |", "|---" * (len(names) + 2) + "|"]
+        for r in self.results:
+            lines.append(f"| {r.name} | {r.valid_rate:.1%} | "
+                         + " | ".join(f"{r.audio[k]['median']:.3f}" for k in names) + " |")
+        if self.results and self.results[0].fields:
+            keys = list(self.results[0].fields)
+            for title, attr in (("Per field, all clips", "fields"), ("Per field, audible subset", "fields_audible")):
+                lines += ["", f"## {title}", "", "Accuracy (`_acc`, `note_*`: higher is better) or median "
+                          "error (`_median_err`: st for note/cutoff/detune, % for times and LFO rate, dB for "
+                          "sustain; lower is better).", "",
+                          "| field | " + " | ".join(r.name for r in self.results) + " |",
+                          "|---" * (len(self.results) + 1) + "|"]
+                for k in keys:
+                    cells = [getattr(r, attr).get(k) for r in self.results]
+                    lines.append(f"| {k} | " + " | ".join("–" if c is None else f"{c:.3g}" for c in cells) + " |")
+        return "\n".join(lines) + "\n"
+
+
+def evaluate(clips: np.ndarray, truth: list | None, systems: dict[str, System], source: str,
+             progress: bool = True) -> Report:
+    from tqdm import tqdm
+
+    results = []
+    for name, system in tqdm(systems.items(), desc="systems", unit="system", disable=not progress):
+        results.append(score(name, clips, system(clips), truth))
+    return Report(source, len(clips), results)
+
+
+def load_test_set(folder: str | Path, limit: int) -> tuple[np.ndarray, list]:
+    """A generated split: its clips and true patches (DataError if it is not a dataset)."""
+    if not (Path(folder) / "dataset.json").is_file():
+        raise DataError(f"{folder}: not a dataset folder (no dataset.json)")
+    return load_clips(folder, limit)
+
+
+def load_sounds(folder: str | Path, limit: int) -> tuple[np.ndarray, list[str]]:
+    """Every readable sound of a folder as standard clips (unreadable ones are skipped, named)."""
+    from .match import collect_inputs
+
+    clips, names = [], []
+    for f in collect_inputs([Path(folder)])[:limit]:
+        try:
+            clips.append(audio.load(f))
+            names.append(f.name)
+        except AudioError as e:
+            print(f"skipped: {e}")
+    if not clips:
+        raise AudioError(f"{folder}: no readable sounds")
+    return np.stack(clips), names
+
+
+def write_report(report: Report, out: str | Path) -> list[Path]:
+    """report.json, report.md and mss.png (the per-clip MSS of every system) in `out`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(out / "report.json", json.dumps(report.to_json(), indent=1) + "\n")
+    write_text(out / "report.md", report.markdown())
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(1.6 + 1.4 * len(report.results), 3.6))
+    ax.boxplot([r.mss for r in report.results], showfliers=False)
+    ax.set_xticks(range(1, len(report.results) + 1), [r.name for r in report.results], rotation=20)
+    ax.set_ylabel("MSS to the input (lower is better)")
+    ax.set_title(f"{report.source}: {report.clips} clips")
+    fig.tight_layout()
+    with atomic_path(out / "mss.png") as tmp:
+        fig.savefig(tmp, dpi=90, format="png")
+    plt.close(fig)
+    return [out / "report.json", out / "report.md", out / "mss.png"]
+
+
+def systems_for(model_dir, train: str | Path | None, baselines: bool, beams: int, top_k: int,
+                nn_limit: int, refine_renders: int | None = None, pool=None) -> dict[str, System]:
+    from .match import load_model
+
+    net, vocab = load_model(model_dir)
+    found: dict[str, System] = {"network": network(net, vocab)}  # greedy
+    if top_k > 1:  # what `match --top-k K` does: K beams, the best by MSS
+        found[f"network, best of {top_k} beams"] = network(net, vocab, beams=max(beams, top_k), top_k=top_k)
+    if refine_renders:
+        found["network+search"] = refined(net, vocab, refine_renders, max(beams, 4), pool, progress=True)
+        found["search only"] = search_only(refine_renders, pool=pool, progress=True)
+    if baselines:
+        found["random"] = random_patch()
+        if train is None:
+            raise DataError("--baselines needs --train (the training set, for mean/mode and nearest neighbour)")
+        found["mean/mode"] = mean_mode(train)
+        found["nearest neighbour"] = NearestNeighbour(train, nn_limit)
+    return found
+

@@ -1,0 +1,165 @@
+"""Search on top of the network: CMA-ES over the continuous fields, listening to its own renders.
+
+The network's beams give the categorical choices (waveform, voices, filter type, LFO target)
+and a starting point; CMA-ES (the `cma` package) then moves the continuous fields (times,
+sustain, held length, cutoff, detune, LFO rate and depth) in a normalised space, each
+candidate snapped to the format's grid before it is rendered, so the text returned renders
+exactly what was scored. The objective is MSS between the input and the standard render.
+One run per distinct categorical choice among the starts shares the budget. The start is
+scored first, so a refinement never returns anything worse than where it began.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import metrics, synth
+from .errors import AudioError
+from .spec import FIELD, LFO_DEPTH_RANGE, Patch
+
+# field -> (low, high, log?) of the normalised search space: 0..1 spans it.
+SPACE = {
+    "attack": (0.001, 4.0, True), "decay": (0.005, 8.0, True), "sustain": (-60.0, 0.0, False),
+    "release": (0.005, 4.0, True), "length": (0.05, 3.0, True), "cutoff": (20.0, 16000.0, True),
+    "detune": (0.0, 1.0, False), "lfo_rate": (0.05, 40.0, True), "lfo_depth": (0.1, None, True),
+}
+SIGMA0 = 0.12  # initial step: about a fifth of a decade for times, 8 semitones for the cutoff
+
+
+def _bounds(name: str, p: Patch) -> tuple[float, float, bool]:
+    lo, hi, log = SPACE[name]
+    if name == "lfo_depth":
+        hi = LFO_DEPTH_RANGE[p.lfo_target][1]
+    return lo, hi, log
+
+
+def free_fields(p: Patch) -> list[str]:
+    """The continuous fields this patch's categorical choices leave open to search."""
+    names = ["attack", "decay", "sustain", "release", "length"]
+    if p.filter_type is not None:
+        names.append("cutoff")
+    if p.voices > 1:
+        names.append("detune")
+    if p.lfo_target is not None:
+        names += ["lfo_rate", "lfo_depth"]
+    return names
+
+
+def to_unit(p: Patch, names: list[str]) -> np.ndarray:
+    out = []
+    for n in names:
+        lo, hi, log = _bounds(n, p)
+        v = min(max(float(getattr(p, n)), lo), hi)  # -inf dB sustain starts at the floor
+        out.append((math.log(v / lo) / math.log(hi / lo)) if log else (v - lo) / (hi - lo))
+    return np.array(out)
+
+
+def from_unit(base: Patch, names: list[str], x: np.ndarray) -> Patch:
+    """A point of the unit cube -> a valid patch on the format's grid."""
+    changes = {}
+    for n, u in zip(names, np.clip(x, 0.0, 1.0)):
+        lo, hi, log = _bounds(n, base)
+        changes[n] = lo * (hi / lo) ** u if log else lo + (hi - lo) * u
+        if FIELD[n].kind in ("int", "hz"):
+            changes[n] = int(round(changes[n]))
+    return base.replace(**changes)
+
+
+# ---------------------------------------------------------------- scoring in worker processes
+
+
+def _distance(job: tuple[np.ndarray, Patch]) -> float:
+    target, p = job
+    try:
+        return float(metrics.mss(target, synth.render(p))[0])
+    except AudioError:
+        return math.inf  # a silent render is as far as it gets
+
+
+def render_pool(workers: int):
+    """Worker processes that render and score (one synth each); None for in-process scoring."""
+    return mp.get_context("spawn").Pool(workers) if workers > 1 else None
+
+
+class Scorer:
+    """MSS of patches to one target, rendered by a pool's processes (or in this process)."""
+
+    def __init__(self, target: np.ndarray, pool=None) -> None:
+        self.target, self.pool, self.renders = target, pool, 0
+
+    def __call__(self, patches: list[Patch]) -> list[float]:
+        self.renders += len(patches)
+        jobs = [(self.target, p) for p in patches]
+        return self.pool.map(_distance, jobs) if self.pool is not None else [_distance(j) for j in jobs]
+
+
+# ---------------------------------------------------------------- the search
+
+
+@dataclass
+class Refined:
+    patch: Patch
+    distance: float
+    start: Patch
+    start_distance: float
+    renders: int
+    seconds: float
+    history: list[tuple[float, int, float]]  # (seconds, renders, best distance so far)
+
+
+def categorical_key(p: Patch) -> tuple:
+    """What the search keeps fixed: the choices, the voice count and the note."""
+    return (p.waveform, p.voices, p.filter_type, p.lfo_target, p.note)
+
+
+def refine(target: np.ndarray, starts: list[Patch], renders: int | None = None, seconds: float | None = 15.0,
+           pool=None, seed: int = 0, progress: Callable[[float, int], None] | None = None) -> Refined:
+    """CMA-ES from each distinct categorical choice among `starts` (best first), within a budget
+    of `renders` renders and/or `seconds`, rendering in `pool` (see render_pool) or in this
+    process; returns the best patch found, never worse than the best start."""
+    import cma
+
+    t0 = time.perf_counter()
+    scorer = Scorer(target, pool)
+    workers = getattr(pool, "_processes", 1) if pool is not None else 1
+    runs: dict[tuple, Patch] = {}
+    for p in starts:
+        runs.setdefault(categorical_key(p), p)
+    first = list(runs.values())
+    scores = scorer(first)
+    best_i = int(np.argmin(scores))
+    best, best_d = first[best_i], scores[best_i]
+    start, start_d = best, best_d
+    history = [(time.perf_counter() - t0, scorer.renders, best_d)]
+    share_r = None if renders is None else max(0, renders - scorer.renders) / len(first)
+    share_s = None if seconds is None else max(0.0, seconds - (time.perf_counter() - t0)) / len(first)
+    for k, base in enumerate(first):
+        names = free_fields(base)
+        run_t0, run_r0 = time.perf_counter(), scorer.renders
+        es = cma.CMAEvolutionStrategy(
+            to_unit(base, names), SIGMA0,
+            {"bounds": [0.0, 1.0], "seed": seed + k + 1, "verbose": -9,
+             "popsize": max(4 + int(3 * math.log(len(names))), 2 * workers)},
+        )
+        while not es.stop():
+            if share_r is not None and scorer.renders - run_r0 >= share_r:
+                break
+            if share_s is not None and time.perf_counter() - run_t0 >= share_s:
+                break
+            xs = es.ask()
+            patches = [from_unit(base, names, x) for x in xs]
+            ds = scorer(patches)
+            es.tell(xs, [d if math.isfinite(d) else 1e6 for d in ds])
+            i = int(np.argmin(ds))
+            if ds[i] < best_d:
+                best, best_d = patches[i], ds[i]
+            history.append((time.perf_counter() - t0, scorer.renders, best_d))
+            if progress:
+                progress(best_d, scorer.renders)
+    return Refined(best, best_d, start, start_d, scorer.renders, time.perf_counter() - t0, history)

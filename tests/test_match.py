@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+import soundfile as sf
+from typer.testing import CliRunner
+
+from whispersynth import audio, match, model as M, settings, synth
+from whispersynth.cli import app
+from whispersynth.errors import WhisperSynthError
+from whispersynth.tokens import Vocab
+
+PATCH = settings.parse(
+    "Waveform: Square\nVoices: 1\nOscillator Detune: None\nFilter Type: Lowpass\nFilter Cutoff: 1200 Hz\n"
+    "ADSR Envelope: Attack: 5ms, Decay: 400ms, Sustain: -10 dB, Release: 300ms\nLFO Modulation: None\n"
+)
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("model")
+    M.save(M.build("debug", pool=2, seed=0), out, Vocab())
+    return out
+
+
+def test_rank_puts_the_true_patch_first():
+    clip = synth.render(PATCH)
+    guesses = [M.Guess(PATCH.replace(waveform="Saw"), -1.0), M.Guess(PATCH, -2.0), M.Guess(PATCH.replace(cutoff=300), -3.0)]
+    ranked = match.rank(clip, guesses)
+    assert ranked[0].patch == PATCH and ranked[0].distance == 0.0
+    assert ranked[1].distance <= ranked[2].distance
+
+
+def test_match_cli_writes_every_output_for_each_rank(model_dir, tmp_path):
+    stereo = synth.render(PATCH, sample_rate=44100, stereo=True, normalize=False)
+    sf.write(tmp_path / "lead.flac", stereo.T * 0.5, 44100)
+    result = CliRunner().invoke(app, ["match", str(tmp_path / "lead.flac"), "-o", str(tmp_path / "out"),
+                                      "--model", str(model_dir), "--top-k", "2"])
+    assert result.exit_code == 0, result.output
+    for tag in ("", ".top2"):
+        for suffix in (".txt", ".vital", ".match.wav", ".preview.wav", ".png"):
+            assert (tmp_path / "out" / f"lead{tag}{suffix}").is_file(), tag + suffix
+    best = settings.load(tmp_path / "out" / "lead.txt")
+    assert settings.format(best) in result.output
+    # the match file is exactly the standard render of the written settings
+    written, rate = sf.read(tmp_path / "out" / "lead.match.wav")
+    assert rate == 16000 and np.abs(written - synth.render(best)).max() < 2 / 32767
+    preview = sf.info(str(tmp_path / "out" / "lead.preview.wav"))
+    assert (preview.samplerate, preview.channels) == (44100, 2)
+
+
+def test_two_inputs_with_one_stem_are_refused_before_any_work(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for d in ("a", "b"):
+        audio.write_wav(tmp_path / d / "kick.wav", synth.render(PATCH), 16000)
+    with pytest.raises(WhisperSynthError, match="kick"):
+        match.collect_inputs([tmp_path / "a", tmp_path / "b" / "kick.wav"])
+
+
+def test_bad_inputs_exit_2_with_one_line(model_dir, tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "notes.wav").write_text("hello")
+    for args in (["missing.wav"], [str(tmp_path / "notes.wav")], ["x.wav", "--model", str(tmp_path)]):
+        r = subprocess.run([sys.executable, "-m", "whispersynth", "match", *args, "-o", str(tmp_path / "o"),
+                            *(["--model", str(model_dir)] if "--model" not in args else [])],
+                           capture_output=True, text=True)
+        assert r.returncode == 2, r.stderr
+        assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+
+
+def test_warning_for_a_noise_like_input():
+    noise = np.random.default_rng(0).normal(0, 0.3, 48000).astype(np.float32)
+    assert any("noise-like" in w for w in match.warnings_for(noise))
+    assert match.warnings_for(synth.render(PATCH)) == []
+
+
+def test_refine_keeps_the_network_guess_and_never_does_worse(model_dir, tmp_path):
+    from whispersynth import metrics
+
+    audio.write_wav(tmp_path / "lead.wav", synth.render(PATCH), 16000)
+    result = CliRunner().invoke(app, ["match", str(tmp_path / "lead.wav"), "-o", str(tmp_path / "out"),
+                                      "--model", str(model_dir), "--refine", "--renders", "24", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    clip = audio.load(tmp_path / "lead.wav")
+    net = settings.load(tmp_path / "out" / "lead.net.txt")
+    refined = settings.load(tmp_path / "out" / "lead.txt")
+    assert (tmp_path / "out" / "lead.net.vital").is_file()
+    assert metrics.mss(clip, synth.render(refined))[0] <= metrics.mss(clip, synth.render(net))[0]
+    assert "-> refined" in result.output

@@ -1,0 +1,80 @@
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings as hsettings
+from hypothesis import strategies as st
+
+from whispersynth import metrics, settings, synth
+from whispersynth.spec import Patch
+
+T = np.arange(48000) / 16000
+
+
+def tone(freq: float, gain: float = 0.5, seed: int = 0) -> np.ndarray:
+    noise = np.random.default_rng(seed).normal(0, 1e-3, T.size)
+    return (gain * np.sin(2 * np.pi * freq * T) + noise).astype(np.float32)
+
+
+@hsettings(max_examples=10, deadline=None)
+@given(st.floats(60, 4000), st.integers(0, 10))
+def test_every_distance_is_zero_for_identical_audio(freq, seed):
+    x = tone(freq, seed=seed)
+    got = metrics.audio_distances(x, x)
+    for name in ("mss", "logmel_l1", "spectral_convergence", "mfcc_l1"):
+        assert got[name][0] == pytest.approx(0.0, abs=1e-6), name
+    assert got["rms_cosine"][0] == pytest.approx(1.0, abs=1e-6)
+
+
+@hsettings(max_examples=6, deadline=None)
+@given(st.floats(100, 1500))
+def test_distances_grow_with_a_detuning(freq):
+    """A controlled difference: the same tone detuned by 0.25, 1, 4 and 12 semitones."""
+    ref = tone(freq)
+    others = np.stack([tone(freq * 2 ** (s / 12), seed=1) for s in (0.25, 1, 4, 12)])
+    for name in ("mss", "spectral_convergence", "logmel_l1"):
+        d = metrics.AUDIO_METRICS[name](np.repeat(ref[None], 4, 0), others)
+        if name == "logmel_l1":  # mel bands are over a semitone wide above ~500 Hz; disjoint tones saturate it
+            assert max(d[0], d[1]) < d[2] and d[3] > 0.9 * d[2], (name, d)
+        else:
+            assert np.all(np.diff(d[:3]) > 0), (name, d)
+
+
+def test_distances_grow_with_a_gain_change_of_the_envelope():
+    ref = tone(440)
+    fades = np.stack([ref * np.linspace(1, 1 - k, T.size, dtype=np.float32) for k in (0.1, 0.4, 0.8)])
+    mss = metrics.mss(np.repeat(ref[None], 3, 0), fades)
+    cos = metrics.rms_cosine(np.repeat(ref[None], 3, 0), fades)
+    assert np.all(np.diff(mss) > 0) and np.all(np.diff(cos) < 0)
+
+
+def test_field_errors_in_producer_units():
+    true = settings.parse(settings.format(Patch("Saw", 4, 0.2, "Lowpass", 1000, 0.01, 0.3, -6.0, 0.2,
+                                                "Pitch", 5.0, 0.5, 60, 1.0)))
+    pred = true.replace(waveform="Square", cutoff=2000, attack=0.02, sustain=-12.0, note=62, lfo_rate=4.0)
+    e = metrics.field_errors(pred, true)
+    assert e["waveform"] == 0.0 and e["voices"] == 1.0 and e["filter_type"] == 1.0
+    assert e["cutoff"] == pytest.approx(12.0)  # an octave
+    assert e["attack"] == pytest.approx(100.0)  # twice as long: 100 %
+    assert e["sustain"] == pytest.approx(6.0) and e["note"] == 2.0
+    assert e["lfo_rate"] == pytest.approx(20.0)
+    no_filter = pred.replace(filter_type=None, cutoff=None)
+    assert math.isnan(metrics.field_errors(no_filter, true)["cutoff"])
+
+
+def test_audible_subset_follows_format_md():
+    base = Patch("Saw", 4, 0.2, "Lowpass", 1000, 0.01, 0.3, -6.0, 0.2, "Pitch", 5.0, 0.5, 60, 1.0)
+    assert all(metrics.audible(base).values())
+    assert not metrics.audible(base.replace(cutoff=7500))["cutoff"]  # nothing left to hear above 8 kHz
+    assert not metrics.audible(base.replace(detune=0.01))["detune"]  # beats slower than one per 2 s
+    assert not metrics.audible(base.replace(lfo_rate=0.1))["lfo_rate"]  # under one cycle in the clip
+    assert not metrics.audible(base.replace(length=2.9, release=1.0))["release"]  # cut by the clip's end
+    masked = metrics.audible_only(metrics.field_errors(base, base.replace(cutoff=7500)), base.replace(cutoff=7500))
+    assert math.isnan(masked["cutoff"]) and masked["waveform"] == 1.0
+
+
+def test_a_match_of_the_true_patch_scores_zero_and_a_wrong_waveform_does_not():
+    p = Patch("Saw", 1, None, "Lowpass", 1500, 0.005, 0.4, -10.0, 0.3, None, None, None, 57, 1.2)
+    x = synth.render(p)
+    assert metrics.mss(x, synth.render(p))[0] == 0.0
+    assert metrics.mss(x, synth.render(p.replace(waveform="Square")))[0] > 0.1
