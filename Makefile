@@ -54,6 +54,7 @@ model: $(STAMP)
 	OMP_NUM_THREADS=1 $(VENV)/bin/whispersynth train --data $(DATA)/train --val $(DATA)/val --out $(RUN) \
 	  --size cpu --pool 2 --steps $(STEPS) --batch-size 32 --lr 1e-3 --warmup 300 --loss soft --sigma 1 \
 	  --eval-every 500 --save-every 250 --val-clips 500 --seed 0 $$([ -d $(RUN)/checkpoints ] && echo --resume)
+	$(VENV)/bin/whispersynth export-model $(RUN)/model src/whispersynth/models/default
 
 # The bundled model's evaluation: held-out split with baselines, and the other-synth sounds.
 evaluate: $(STAMP)

@@ -105,3 +105,21 @@ def test_lora_trains_adapters_and_saves_as_a_plain_model(tmp_path):
         a = model(input_features=feats, decoder_input_ids=dec).logits
         b = plain(input_features=feats, decoder_input_ids=dec).logits
     assert torch.allclose(a, b, atol=1e-4)
+
+
+def test_half_precision_folder_is_half_the_size_and_decodes_alike(tmp_path):
+    from whispersynth.sampler import clip_rng, sample_patch
+    from whispersynth import synth
+
+    net = M.build("debug", pool=2, seed=3)
+    M.save(net, tmp_path / "full", Vocab())
+    M.save(net, tmp_path / "half", Vocab(), half=True)
+    full, half = (tmp_path / d / "model.safetensors" for d in ("full", "half"))
+    assert half.stat().st_size < 0.6 * full.stat().st_size
+    a, vocab = M.load(tmp_path / "full")
+    b, _ = M.load(tmp_path / "half")
+    assert next(b.parameters()).dtype == torch.float32  # computed in float32
+    clips = np.stack([synth.render(sample_patch(clip_rng(8, i))) for i in range(4)])
+    la = a(input_features=M.features(a, clips), decoder_input_ids=torch.ones(4, 1, dtype=torch.long)).logits
+    lb = b(input_features=M.features(b, clips), decoder_input_ids=torch.ones(4, 1, dtype=torch.long)).logits
+    assert torch.allclose(la, lb, atol=0.05)

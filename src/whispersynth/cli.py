@@ -229,6 +229,20 @@ def train_(
     typer.echo(f"wrote {train(cfg)}")
 
 
+@app.command("export-model")
+def export_model(
+    source: Annotated[Path, typer.Argument(help="A trained model folder (e.g. runs/NAME/model).")],
+    dest: Annotated[Path, typer.Argument(help="The folder to write (e.g. src/whispersynth/models/default).")],
+    half: Annotated[bool, typer.Option(help="Store the weights as float16 (half the size).")] = True,
+) -> None:
+    """Copy a model folder for shipping: safetensors weights (float16 by default), config, vocabulary."""
+    from . import model as M
+
+    net, vocab = M.load(source)
+    M.save(net, dest, vocab, half=half)
+    typer.echo(f"wrote {dest}")
+
+
 @app.command("evaluate")
 def evaluate_(
     data_dir: Annotated[Optional[Path], typer.Option("--data", help="A generated split with known settings (e.g. the test split).")] = None,

@@ -193,11 +193,14 @@ def predict(model, vocab: Vocab, audio, beams: int = 1, top_k: int = 1) -> list[
 # ---------------------------------------------------------------- folders
 
 
-def save(model, folder: str | Path, vocab: Vocab) -> None:
-    """Write a model folder (LoRA adapters are merged in first, so it loads as a plain model)."""
+def save(model, folder: str | Path, vocab: Vocab, half: bool = False) -> None:
+    """Write a model folder (LoRA adapters are merged in first, so it loads as a plain model);
+    `half` stores the weights as float16 (half the size; `load` computes in float32)."""
     folder = Path(folder)
     if hasattr(model, "merge_and_unload"):
         model = copy.deepcopy(model).merge_and_unload()
+    if half:
+        model = copy.deepcopy(model).half()
     model.save_pretrained(folder, safe_serialization=True)
     (folder / "vocab.json").write_text(json.dumps(vocab.to_json()) + "\n")
 
@@ -214,5 +217,5 @@ def load(folder: str | Path) -> tuple[WhisperForConditionalGeneration, Vocab]:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # "Loading weights" bars would bury the command's own output
-    model = WhisperForConditionalGeneration.from_pretrained(folder, use_safetensors=True)
+    model = WhisperForConditionalGeneration.from_pretrained(folder, use_safetensors=True, dtype=torch.float32)
     return model.eval(), vocab

@@ -23,20 +23,19 @@ from . import metrics, synth
 from .errors import AudioError
 from .spec import FIELD, LFO_DEPTH_RANGE, Patch
 
-# field -> (low, high, log?) of the normalised search space: 0..1 spans it.
-SPACE = {
-    "attack": (0.001, 4.0, True), "decay": (0.005, 8.0, True), "sustain": (-60.0, 0.0, False),
-    "release": (0.005, 4.0, True), "length": (0.05, 3.0, True), "cutoff": (20.0, 16000.0, True),
-    "detune": (0.0, 1.0, False), "lfo_rate": (0.05, 40.0, True), "lfo_depth": (0.1, None, True),
-}
-SIGMA0 = 0.12  # initial step: about a fifth of a decade for times, 8 semitones for the cutoff
+FLOOR_DB = -60.0  # the search keeps sustain above this: lower is silence to the MSS as well
+SIGMA0 = 0.07  # initial step in the unit cube: 0.28 decade of time, 8 semitones of cutoff
 
 
 def _bounds(name: str, p: Patch) -> tuple[float, float, bool]:
-    lo, hi, log = SPACE[name]
+    """(low, high, log?) of a searched field: its token range from the spec (0..1 spans it)."""
+    f = FIELD[name]
+    lo, hi = f.bins[0], f.bins[1]
+    if name == "sustain":
+        lo = FLOOR_DB
     if name == "lfo_depth":
         hi = LFO_DEPTH_RANGE[p.lfo_target][1]
-    return lo, hi, log
+    return float(lo), float(hi), f.curve == "log"
 
 
 def free_fields(p: Patch) -> list[str]:
@@ -82,9 +81,15 @@ def _distance(job: tuple[np.ndarray, Patch]) -> float:
         return math.inf  # a silent render is as far as it gets
 
 
+def _one_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)  # one process per core: threads inside them only contend
+
+
 def render_pool(workers: int):
     """Worker processes that render and score (one synth each); None for in-process scoring."""
-    return mp.get_context("spawn").Pool(workers) if workers > 1 else None
+    return mp.get_context("spawn").Pool(workers, initializer=_one_thread) if workers > 1 else None
 
 
 class Scorer:
