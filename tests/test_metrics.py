@@ -16,7 +16,7 @@ def tone(freq: float, gain: float = 0.5, seed: int = 0) -> np.ndarray:
     return (gain * np.sin(2 * np.pi * freq * T) + noise).astype(np.float32)
 
 
-@hsettings(max_examples=10, deadline=None)
+@hsettings(max_examples=10, deadline=None, derandomize=True)
 @given(st.floats(60, 4000), st.integers(0, 10))
 def test_every_distance_is_zero_for_identical_audio(freq, seed):
     x = tone(freq, seed=seed)
@@ -26,18 +26,28 @@ def test_every_distance_is_zero_for_identical_audio(freq, seed):
     assert got["rms_cosine"][0] == pytest.approx(1.0, abs=1e-6)
 
 
-@hsettings(max_examples=6, deadline=None)
+@hsettings(max_examples=6, deadline=None, derandomize=True)
 @given(st.floats(100, 1500))
-def test_distances_grow_with_a_detuning(freq):
-    """A controlled difference: the same tone detuned by 0.25, 1, 4 and 12 semitones."""
+def test_stft_distances_grow_with_a_detuning(freq):
+    """A controlled difference: the same tone detuned by 0.25, 1 and 4 semitones. (Mel bands
+    are wider than that, so log-mel and MFCC distances are not monotone in it: see below.)"""
     ref = tone(freq)
-    others = np.stack([tone(freq * 2 ** (s / 12), seed=1) for s in (0.25, 1, 4, 12)])
-    for name in ("mss", "spectral_convergence", "logmel_l1"):
-        d = metrics.AUDIO_METRICS[name](np.repeat(ref[None], 4, 0), others)
-        if name == "logmel_l1":  # mel bands are over a semitone wide above ~500 Hz; disjoint tones saturate it
-            assert max(d[0], d[1]) < d[2] and d[3] > 0.9 * d[2], (name, d)
-        else:
-            assert np.all(np.diff(d[:3]) > 0), (name, d)
+    others = np.stack([tone(freq * 2 ** (s / 12), seed=1) for s in (0.25, 1, 4)])
+    for name in ("mss", "spectral_convergence"):
+        d = metrics.AUDIO_METRICS[name](np.repeat(ref[None], 3, 0), others)
+        assert np.all(np.diff(d) > 0), (name, d)
+
+
+@hsettings(max_examples=6, deadline=None, derandomize=True)
+@given(st.floats(60, 4000))
+def test_every_distance_grows_with_added_noise(freq):
+    """A controlled difference every metric sees: the tone plus noise at -50, -30 and -10 dB."""
+    ref = tone(freq)
+    rng = np.random.default_rng(1)
+    noisy = np.stack([ref + rng.normal(0, 10 ** (db / 20), ref.size).astype(np.float32) for db in (-50, -30, -10)])
+    for name, fn in metrics.AUDIO_METRICS.items():
+        d = fn(np.repeat(ref[None], 3, 0), noisy)
+        assert np.all(np.diff(d) < 0 if name == "rms_cosine" else np.diff(d) > 0), (name, d)
 
 
 def test_distances_grow_with_a_gain_change_of_the_envelope():
