@@ -44,7 +44,7 @@ bench: $(STAMP)
 # The bundled model's recipe (src/whispersynth/models/default/MODEL_CARD.md has its figures).
 # Every step resumes when run again; on 2 cores data takes ~20 min and training ~75 min.
 DATA ?= data
-RUN ?= runs/cpu-soft
+RUN ?= runs/cpu-ce
 TRAIN_N ?= 40000
 STEPS ?= 5500
 model: $(STAMP)
@@ -52,7 +52,7 @@ model: $(STAMP)
 	$(VENV)/bin/whispersynth data generate --out $(DATA)/test --n 500 --seed 2 --part-size 500
 	$(VENV)/bin/whispersynth data generate --out $(DATA)/train --n $(TRAIN_N) --seed 0 --part-size 500
 	OMP_NUM_THREADS=1 $(VENV)/bin/whispersynth train --data $(DATA)/train --val $(DATA)/val --out $(RUN) \
-	  --size cpu --pool 2 --steps $(STEPS) --batch-size 32 --lr 1e-3 --warmup 300 --loss soft --sigma 1 \
+	  --size cpu --pool 2 --steps $(STEPS) --batch-size 32 --lr 1e-3 --warmup 300 --loss ce \
 	  --eval-every 500 --save-every 250 --val-clips 500 --seed 0 $$([ -d $(RUN)/checkpoints ] && echo --resume)
 	$(VENV)/bin/whispersynth export-model $(RUN)/model src/whispersynth/models/default
 

@@ -20,7 +20,7 @@ import numpy as np
 from whispersynth import match, synth
 from whispersynth import model as M
 from whispersynth.audio import CLIP_SECONDS
-from whispersynth.sampler import clip_rng, sample_patch
+from whispersynth.data import draw_clip
 
 
 def main() -> None:
@@ -29,7 +29,8 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=32)
     args = parser.parse_args()
     net, vocab = match.load_model(args.model)
-    clips = np.stack([synth.render(sample_patch(clip_rng(77, i))) for i in range(args.clips)])
+    renderer = synth.Renderer()  # random patches that do not render silent, as in a dataset
+    clips = np.stack([draw_clip(renderer, 77, i)[1] for i in range(args.clips)])
     M.predict(net, vocab, clips[:2])  # warm-up
 
     t0 = time.perf_counter()

@@ -17,7 +17,7 @@ import numpy as np
 
 from whispersynth import synth
 from whispersynth.refine import free_fields, from_unit, refine, render_pool, to_unit
-from whispersynth.sampler import clip_rng, sample_patch
+from whispersynth.data import draw_clip
 
 
 def perturbed(p, rng):
@@ -31,12 +31,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    pool = render_pool(args.workers)
+    pool, renderer = render_pool(args.workers), synth.Renderer()
     rates, t90, r90, gains = [], [], [], []
     try:
         for i in range(args.clips):
-            true = sample_patch(clip_rng(2024, i))
-            target = synth.render(true)
+            true, target, _ = draw_clip(renderer, 2024, i)  # a patch that does not render silent
             got = refine(target, [perturbed(true, np.random.default_rng(i))], seconds=args.seconds, pool=pool)
             rates.append(got.renders / got.seconds)
             gain = got.start_distance - got.distance

@@ -77,7 +77,7 @@ def match_(
     start: Annotated[float, typer.Option(min=0.0, help="Analyse the note starting this many seconds in.")] = 0.0,
     model: Annotated[Optional[Path], typer.Option(help="A trained model folder (default: the bundled one).")] = None,
     refine: Annotated[bool, typer.Option(help="Refine the network's guess by CMA-ES on rendered audio (NAME.net.* keeps the guess).")] = False,
-    budget: Annotated[float, typer.Option(min=0.5, help="With --refine: seconds of search per sound.")] = 15.0,
+    budget: Annotated[float, typer.Option(min=0.5, help="With --refine: seconds of search per sound.")] = 12.0,
     renders: Annotated[Optional[int], typer.Option(min=1, help="With --refine: renders per sound (instead of --budget).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="With --refine: render processes.")] = os.cpu_count() or 1,
 ) -> None:
