@@ -65,17 +65,14 @@ def run_match(path, top_k: int = 1, refine: bool = False, budget: float = 10.0, 
     source = check_upload(path)
     clip = audio.load(source, start=start)
     net, vocab = _model(model_dir)
-    keep = max(4, top_k) if refine else top_k
-    found = match.match_clip(clip, net, vocab, top_k=keep, beams=max(4, top_k))
+
+    def show(best, renders):
+        if progress is not None:
+            progress(0.5, desc=f"refining: {renders} renders, best MSS {best:.3f}")
+
+    found, _ = match.find(clip, net, vocab, top_k=top_k, refine=refine, seconds=budget, progress=show)
     out = Path(tempfile.mkdtemp(prefix="whispersynth-app-"))
     stem = Path(source).stem or "sound"
-    if refine:
-        def show(best, renders):
-            if progress is not None:
-                progress(0.5, desc=f"refining: {renders} renders, best MSS {best:.3f}")
-
-        better = match.refine_match(clip, found, None, budget, None, show)
-        found = [better, *found[1:top_k]]
     match.write_match(out, stem, clip, found)
     audio.write_wav(out / f"{stem}.input.wav", clip, audio.SAMPLE_RATE)
     cands = []

@@ -106,20 +106,18 @@ def match_(
         for f, clip in tqdm(clips.items(), unit="file", disable=len(clips) < 2):
             for warning in matching.warnings_for(clip):
                 print(f"warning: {f.name}: {warning}", file=sys.stderr)
-            keep = max(beams, top_k) if refine else top_k  # refinement starts from every beam
-            found = matching.match_clip(clip, net, vocab, top_k=keep, beams=max(beams, top_k))
+            bar = tqdm(desc=f"refining {f.name}", unit="render", leave=False, disable=not refine)
+
+            def show(best, done, bar=bar):
+                bar.update(done - bar.n)
+                bar.set_postfix(mss=f"{best:.3f}")
+
+            found, guess = matching.find(clip, net, vocab, top_k, beams, refine, renders,
+                                         None if renders else budget, pool, show)
+            bar.close()
             if refine:
-                bar = tqdm(desc=f"refining {f.name}", unit="render", leave=False)
-
-                def show(best, done, bar=bar):
-                    bar.update(done - bar.n)
-                    bar.set_postfix(mss=f"{best:.3f}")
-
-                better = matching.refine_match(clip, found, renders, None if renders else budget, pool, show)
-                bar.close()
-                matching.write_network_guess(out, f.stem, found[0])
-                typer.echo(f"# {f.name}: network MSS {found[0].distance:.3f} -> refined {better.distance:.3f}")
-                found = [better, *found[1 : top_k]]
+                matching.write_network_guess(out, f.stem, guess)
+                typer.echo(f"# {f.name}: network MSS {guess.distance:.3f} -> refined {found[0].distance:.3f}")
             matching.write_match(out, f.stem, clip, found)
             typer.echo(f"# {f} -> {out / f.stem}.txt (MSS {found[0].distance:.3f})")
             typer.echo(settings.format(found[0].patch))

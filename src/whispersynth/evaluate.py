@@ -26,7 +26,7 @@ from .data import DataError, iter_rows, patch_from_row
 from .errors import AudioError
 from .files import atomic_path, write_text
 from .sampler import clip_rng, sample_patch
-from .spec import FIELDS, Patch
+from .spec import FIELDS, Patch, null_rule
 from .train import load_clips
 
 System = Callable[[np.ndarray], list]  # clips (n, 48000) -> one Patch (or None if invalid) per clip
@@ -96,7 +96,7 @@ def typical_patch(train: str | Path, limit: int = 20000) -> Patch:
         seen = [r[f.name] for r in rows if _applies(f.name, values, r)]
         if f.kind == "choice" or f.name == "voices":
             values[f.name] = Counter(seen).most_common(1)[0][0]
-        elif _needed(f.name, values):
+        elif null_rule(f.name, values) is not True:
             finite = [v for v in seen if v is not None and not math.isinf(v)]
             values[f.name] = float(np.median(finite)) if f.kind not in ("int", "hz", "note") else int(np.median(finite))
         else:
@@ -109,16 +109,6 @@ def _label_rows(folder, limit):
         if i >= limit:
             break
         yield row
-
-
-def _needed(name: str, values: dict) -> bool:
-    if name == "detune":
-        return values["voices"] > 1
-    if name == "cutoff":
-        return values["filter_type"] is not None
-    if name in ("lfo_rate", "lfo_depth"):
-        return values["lfo_target"] is not None
-    return True
 
 
 def _applies(name: str, values: dict, row: dict) -> bool:

@@ -65,6 +65,18 @@ def refine_match(clip: np.ndarray, candidates: list[Candidate], renders: int | N
     return Candidate(found.patch, candidates[0].score, synth.render(found.patch), found.distance)
 
 
+def find(clip: np.ndarray, model, vocab, top_k: int = 1, beams: int = 4, refine: bool = False,
+         renders: int | None = None, seconds: float | None = None, pool=None,
+         progress=None) -> tuple[list[Candidate], Candidate]:
+    """The main job on one clip: the `top_k` candidates to write, best first, and the network's
+    own best guess. With `refine`, search starts from every beam and its result comes first."""
+    beams = max(beams, top_k)
+    found = match_clip(clip, model, vocab, top_k=beams if refine else top_k, beams=beams)
+    if refine:
+        return [refine_match(clip, found, renders, seconds, pool, progress), *found[1:top_k]], found[0]
+    return found, found[0]
+
+
 def write_network_guess(out_dir: Path, stem: str, c: Candidate) -> list[Path]:
     """With --refine, the network's own best guess is kept as STEM.net.txt / STEM.net.vital."""
     txt, vital = out_dir / f"{stem}.net.txt", out_dir / f"{stem}.net.vital"

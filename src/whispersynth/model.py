@@ -133,11 +133,12 @@ def features(model, audio: np.ndarray | torch.Tensor) -> torch.Tensor:
     """Standard clips (batch, 48000) or one clip (48000,) -> the model's input features."""
     x = torch.as_tensor(np.asarray(audio, dtype=np.float32))
     x = x[None] if x.ndim == 1 else x
-    return _front_end(getattr(model.config, "whispersynth_pool", 1))(x)
+    return front_end(getattr(model.config, "whispersynth_pool", 1))(x)
 
 
 @functools.lru_cache(maxsize=4)
-def _front_end(pool: int) -> LogMel:
+def front_end(pool: int) -> LogMel:
+    """One LogMel per pooling (building it computes the mel filters)."""
     return LogMel(pool)
 
 

@@ -38,16 +38,13 @@ def _bounds(name: str, p: Patch) -> tuple[float, float, bool]:
     return float(lo), float(hi), f.curve == "log"
 
 
+SEARCHED = ("attack", "decay", "sustain", "release", "length", "cutoff", "detune", "lfo_rate", "lfo_depth")
+
+
 def free_fields(p: Patch) -> list[str]:
-    """The continuous fields this patch's categorical choices leave open to search."""
-    names = ["attack", "decay", "sustain", "release", "length"]
-    if p.filter_type is not None:
-        names.append("cutoff")
-    if p.voices > 1:
-        names.append("detune")
-    if p.lfo_target is not None:
-        names += ["lfo_rate", "lfo_depth"]
-    return names
+    """The continuous fields this patch's categorical choices leave open to search: those it
+    has a value for (spec.null_rule makes the others absent)."""
+    return [n for n in SEARCHED if getattr(p, n) is not None]
 
 
 def to_unit(p: Patch, names: list[str]) -> np.ndarray:
@@ -65,9 +62,7 @@ def from_unit(base: Patch, names: list[str], x: np.ndarray) -> Patch:
     for n, u in zip(names, np.clip(x, 0.0, 1.0)):
         lo, hi, log = _bounds(n, base)
         changes[n] = lo * (hi / lo) ** u if log else lo + (hi - lo) * u
-        if FIELD[n].kind in ("int", "hz"):
-            changes[n] = int(round(changes[n]))
-    return base.replace(**changes)
+    return base.replace(**changes)  # Patch snaps every value to the grid
 
 
 # ---------------------------------------------------------------- scoring in worker processes
