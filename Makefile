@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/data.py
 	$(PY) benchmarks/train.py
 	$(PY) benchmarks/match.py
+	$(PY) benchmarks/refine.py
 
 # The bundled model's recipe (src/whispersynth/models/default/MODEL_CARD.md has its figures).
 # Every step resumes when run again; on 2 cores data takes ~20 min and training ~75 min.

@@ -1,9 +1,9 @@
 """Time per clip of `match` (network only, no search) as a fraction of the clip's duration.
 
-Three figures per setting, measured in one run: the network alone (log-mel + constrained
-greedy decoding), and the whole `match_clip` (network, then the standard render of the guess
-and its MSS to the input, which ranking needs), for single clips and for a batch; plus the
-peak memory (RSS) of the process. Uses the bundled model, or `--model DIR`. Target: the
+Figures measured in one run: the network alone (log-mel + constrained greedy decoding), for
+single clips and for a batch, and the default match (`match.find` with the default
+MatchOptions: beam search, every beam rendered and ranked by MSS to the input); plus the peak
+memory (RSS) of the process. Uses the bundled model, or `--model DIR`. Target: the
 network within 1/30 of real time (100 ms for a 3 s clip).
 
     .venv/bin/python benchmarks/match.py [--model DIR] [--clips 32]
@@ -42,14 +42,15 @@ def main() -> None:
     batched = (time.perf_counter() - t0) / len(clips)
     t0 = time.perf_counter()
     for c in clips:
-        match.match_clip(c, net, vocab)
+        match.find(c, net, vocab, match.MatchOptions())
     whole = (time.perf_counter() - t0) / len(clips)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f"{len(clips)} clips of {CLIP_SECONDS:.0f} s; fraction of real time = seconds per clip / {CLIP_SECONDS:.0f} s")
     print(f"network, one clip at a time:   {1000 * single:6.1f} ms/clip  = 1/{CLIP_SECONDS / single:.0f} of real time")
     print(f"network, batch of {len(clips):3d}:        {1000 * batched:6.1f} ms/clip  = 1/{CLIP_SECONDS / batched:.0f} of real time")
-    print(f"match_clip (network + render + MSS): {1000 * whole:6.1f} ms/clip  = 1/{CLIP_SECONDS / whole:.0f} of real time")
+    beams = match.MatchOptions().beams
+    print(f"default match ({beams} beams, rendered and ranked): {1000 * whole:6.1f} ms/clip  = 1/{CLIP_SECONDS / whole:.0f} of real time")
     print(f"peak RSS: {rss:.0f} MB")
 
 

@@ -11,11 +11,11 @@ median time and renders to reach 90 % of the final improvement.
 from __future__ import annotations
 
 import argparse
-import os
 
 import numpy as np
 
 from whispersynth import synth
+from whispersynth.match import MatchOptions
 from whispersynth.refine import free_fields, from_unit, refine, render_pool, to_unit
 from whispersynth.data import draw_clip
 
@@ -28,8 +28,8 @@ def perturbed(p, rng):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=6)
-    parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--seconds", type=float, default=MatchOptions().seconds)
+    parser.add_argument("--workers", type=int, default=MatchOptions().workers)
     args = parser.parse_args()
     pool, renderer = render_pool(args.workers), synth.Renderer()
     rates, t90, r90, gains = [], [], [], []

@@ -3,9 +3,15 @@
 The browser tests drive Debian's Chromium (/usr/bin/chromium) with Playwright; they skip,
 saying why, only where no Chromium is installed (`make test` installs it when run as root)."""
 
+import os
 import re
 import shutil
 import socket
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -41,24 +47,95 @@ def test_card_shows_every_settings_line():
         assert f"**{line.split(':')[0]}**" in card
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def model_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("app-model")
+    M.save(M.build("debug", pool=2, seed=0), root, Vocab())
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(model_dir):
+    port = _free_port()
+    running = web.launch("127.0.0.1", port, model_dir=str(model_dir), block=False)
+    yield running, f"http://127.0.0.1:{port}/"
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def served(server):
     if CHROMIUM is None:
         pytest.skip("no Chromium: install Debian's chromium package (make test does, as root) for browser tests")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a test extra: pip install -e .[test]")
-    root = tmp_path_factory.mktemp("app")
-    M.save(M.build("debug", pool=2, seed=0), root / "model", Vocab())
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo = web.launch("127.0.0.1", port, model_dir=str(root / "model"), block=False)
     args = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
-        yield browser, f"http://127.0.0.1:{port}/", sync_api.expect
+        yield browser, server[1], sync_api.expect
         browser.close()
-    demo.close()
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, b""
+    except urllib.error.URLError:
+        return 0, b""  # not listening (yet)
+
+
+def test_the_app_serves_only_its_own_folder(server, tmp_path):
+    running, url = server
+    root = running.workspace.root
+    assert root.is_dir() and root != Path(tempfile.gettempdir())
+    secret = Path(tempfile.mkstemp(prefix="someone-elses-", suffix=".txt")[1])  # beside the app's folder
+    secret.write_text("private")
+    try:
+        for path in (str(secret), f"{root}/results/../../{secret.name}", f"{root}/../{secret.name}", "/etc/passwd",
+                     str(Path(tempfile.gettempdir()) / "gradio" / secret.name)):
+            status, body = _get(f"{url}gradio_api/file={urllib.parse.quote(path)}")
+            assert status in (403, 404) and b"private" not in body, path
+        example = next(running.workspace.examples.iterdir())  # what the app itself offers is served
+        status, body = _get(f"{url}gradio_api/file={urllib.parse.quote(str(example))}")
+        assert status == 200 and body == example.read_bytes()
+    finally:
+        secret.unlink()
+
+
+def test_workspace_prunes_by_age_and_size_and_spares_running_requests(tmp_path):
+    ws = web.Workspace(keep_minutes=10, max_disk_mb=1.0, parent=tmp_path)
+    try:
+        def entry(name: str, kb: int, age_s: float) -> Path:
+            folder = ws.results / name
+            folder.mkdir()
+            (folder / "x.wav").write_bytes(b"\0" * kb * 1000)
+            t = time.time() - age_s
+            os.utime(folder, (t, t))
+            return folder
+
+        old = entry("old", 10, 3600)  # past the 10 minutes
+        a, b, c = entry("a", 400, 300), entry("b", 400, 200), entry("c", 400, 100)  # 1.2 MB: over the cap
+        ws.prune()
+        assert not old.exists() and not a.exists() and b.exists() and c.exists()  # oldest went first
+        assert ws.size() <= 1e6
+        with ws.request() as mine:
+            (mine / "big.wav").write_bytes(b"\0" * 900_000)
+            ws.prune()
+            assert mine.exists() and not b.exists()  # the running request is kept, older results go
+        with pytest.raises(RuntimeError), ws.request() as failed:
+            raise RuntimeError("the match failed")
+        assert not failed.exists()  # nothing half-made stays
+        assert len(failed.name) >= 20  # unguessable ids
+    finally:
+        ws.close()
+    assert not ws.root.exists()
 
 
 def test_upload_match_listen_and_download_in_a_browser(served, tmp_path):
@@ -72,7 +149,6 @@ def test_upload_match_listen_and_download_in_a_browser(served, tmp_path):
     text = page.locator("#settings textarea").input_value()
     assert settings.parse(text)  # a valid settings file, as the CLI writes it
     expect(page.locator("#card")).to_contain_text("audio distance (MSS)")
-    # both players are loaded: A with the analysed input, B with the match's standard render
     # both players hold a 3 s sound: A the analysed input, B the match's standard render
     for player in ("#input-audio", "#match-audio"):
         players = page.locator(f"{player} audio").element_handles()  # (Gradio's players live in shadow DOM)
@@ -80,6 +156,12 @@ def test_upload_match_listen_and_download_in_a_browser(served, tmp_path):
                                timeout=30_000, polling=200)
     expect(page.locator("#downloads a[href$='lead.txt']")).to_have_count(1)
     expect(page.locator("#downloads a[href$='lead.vital']")).to_have_count(1)
+    expect(page.locator("#downloads a[href$='lead.fxp']")).to_have_count(1)
+    # the downloads work: the browser fetches the very settings shown, served from the app's folder
+    href = page.locator("#downloads a[href$='lead.txt']").get_attribute("href")
+    got = page.request.get(href if href.startswith("http") else url.rstrip("/") + href)
+    assert got.status == 200 and got.text() == text
+    assert "whispersynth-app-" in urllib.parse.unquote(href)
     expect(page.locator("#spectrograms img")).to_have_count(1)
     page.screenshot(path=str(tmp_path / "app-after-match.png"), full_page=True)
     assert (tmp_path / "app-after-match.png").stat().st_size > 10_000
@@ -96,3 +178,85 @@ def test_a_non_audio_upload_gets_the_clis_error_in_the_page(served, tmp_path):
     expect(page.get_by_text(re.compile(r"notes\.wav: not a readable audio file"))).to_be_visible(timeout=60_000)
     expect(page.locator("#settings textarea")).to_have_value("")  # nothing half-made is shown
     page.close()
+
+
+LOAD_SERVER = """
+import sys
+from whispersynth import app
+app.launch("127.0.0.1", int(sys.argv[1]), model_dir=sys.argv[2], queue_size=2, max_disk_mb=6,
+           prune_seconds=1, workers=1)
+"""
+
+
+def _peak_rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+
+
+def test_more_matches_than_the_queue_admits(model_dir, tmp_path):
+    """A fixed burst over loopback: admitted requests get their own results, the rest a busy message,
+    memory and the app's folder stay bounded, and the server still answers afterwards."""
+    import subprocess
+    import sys
+    import threading
+
+    from gradio_client import Client, handle_file
+
+    from whispersynth import match
+    from whispersynth.sampler import clip_rng, sample_patch
+
+    n, port = 10, _free_port()
+    sounds = []
+    for i in range(n):  # each user's own sound
+        sounds.append(tmp_path / f"user{i}.wav")
+        audio.write_wav(sounds[-1], synth.render(sample_patch(clip_rng(7, i))), 16000)
+    net, vocab = match.load_model(model_dir)
+    expected = [settings.format(match.find(audio.load(f), net, vocab, web.OPTIONS)[0][0].patch) for f in sounds]
+    before = set(Path(tempfile.gettempdir()).glob("whispersynth-app-*"))
+    proc = subprocess.Popen([sys.executable, "-c", LOAD_SERVER, str(port), str(model_dir)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(240):
+            if proc.poll() is not None or _get(url)[0] == 200:
+                break
+            time.sleep(0.25)
+        assert _get(url)[0] == 200, proc.stderr.read() if proc.poll() is not None else "no answer"
+        (root,) = set(Path(tempfile.gettempdir()).glob("whispersynth-app-*")) - before  # the server's own folder
+        peak_folder, done = [0], threading.Event()
+
+        def watch():
+            while not done.wait(0.1):
+                peak_folder[0] = max(peak_folder[0], sum(p.stat().st_size for p in root.rglob("*") if p.is_file()))
+
+        threading.Thread(target=watch, daemon=True).start()
+        client = Client(url, verbose=False)
+        jobs = [client.submit(handle_file(str(f)), None, 1, False, 10, api_name="/match") for f in sounds]
+        admitted, refused = {}, []
+        for i, job in enumerate(jobs):
+            try:
+                admitted[i] = job.result(timeout=300)
+            except Exception as e:  # the client's words for a full queue
+                refused.append(str(e))
+        done.set()
+        assert len(admitted) + len(refused) == n and len(admitted) >= 3 and refused
+        assert all("try again" in m.lower() for m in refused), refused
+        for i, result in admitted.items():  # no mixing: each user got the match of their own sound
+            assert result[2] == expected[i], i
+        rss = _peak_rss_mb(proc.pid)
+        assert rss < 2000  # one model, one renderer: not a copy per request
+        assert peak_folder[0] < 6e6 + 6e6  # the cap, plus what the requests in flight write
+        after = client.predict(handle_file(str(sounds[0])), None, 1, False, 10, api_name="/match")
+        assert after[2] == expected[0]  # still answering, and correctly
+        time.sleep(2.5)  # the next prunes (every second here)
+        final = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+        assert final <= 6e6 and (root / "examples").is_dir()  # back under the cap, the app's own files kept
+        kept = len([p for p in root.rglob("user*.wav") if p.name.count(".") == 1])  # the users' uploads
+        assert kept < n  # the oldest files (uploads already matched) were pruned to get there
+        print(f"\nload: {n} requests, {len(admitted)} admitted, {len(refused)} refused; server peak RSS "
+              f"{rss:.0f} MB; app folder peak {peak_folder[0] / 1e6:.1f} MB, after pruning {final / 1e6:.1f} MB "
+              f"(cap 6 MB, {kept} of {n} uploads kept)")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert not root.exists()  # the app's folder goes with it

@@ -89,6 +89,15 @@ class SilentFirst:
         return audio * 1e-4 if self.k >= 0 else audio  # -80 dB: below the -60 dBFS line
 
 
+def test_a_part_cut_short_is_made_again(reference, tmp_path):
+    shutil.copytree(reference, tmp_path / "set")
+    part = tmp_path / "set" / "part-00001.parquet"
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])  # as a crash mid-copy would leave it
+    assert data.pending_parts(tmp_path / "set", SPEC) == [1]
+    assert data.generate(tmp_path / "set", SPEC, progress=False) == 4  # only that part is redone
+    assert part_bytes(tmp_path / "set") == part_bytes(reference)
+
+
 def test_silent_draws_are_rejected_and_redrawn():
     patch, audio, draws = data.draw_clip(SilentFirst(2), seed=5, index=9)
     rng = clip_rng(5, 9)

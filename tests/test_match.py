@@ -36,7 +36,7 @@ def test_match_cli_writes_every_output_for_each_rank(model_dir, tmp_path):
                                       "--model", str(model_dir), "--top-k", "2"])
     assert result.exit_code == 0, result.output
     for tag in ("", ".top2"):
-        for suffix in (".txt", ".vital", ".match.wav", ".preview.wav", ".png"):
+        for suffix in (".txt", ".vital", ".fxp", ".match.wav", ".preview.wav", ".png"):
             assert (tmp_path / "out" / f"lead{tag}{suffix}").is_file(), tag + suffix
     best = settings.load(tmp_path / "out" / "lead.txt")
     assert settings.format(best) in result.output
@@ -61,12 +61,17 @@ def test_bad_inputs_exit_2_with_one_line(model_dir, tmp_path):
     import sys
 
     (tmp_path / "notes.wav").write_text("hello")
-    for args in (["missing.wav"], [str(tmp_path / "notes.wav")], ["x.wav", "--model", str(tmp_path)]):
+    good = tmp_path / "good.wav"  # a readable sound, so the bad --model case really reaches the model
+    audio.write_wav(good, synth.render(PATCH), 16000)
+    for args in (["missing.wav"], [str(tmp_path / "notes.wav")], [str(good), "--model", str(tmp_path)]):
         r = subprocess.run([sys.executable, "-m", "whispersynth", "match", *args, "-o", str(tmp_path / "o"),
                             *(["--model", str(model_dir)] if "--model" not in args else [])],
                            capture_output=True, text=True)
         assert r.returncode == 2, r.stderr
         assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+        if "--model" in args and args[0] == str(good):
+            assert "not a model folder" in r.stderr, r.stderr
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())  # no partial output
 
 
 def test_warning_for_a_noise_like_input():
@@ -88,3 +93,13 @@ def test_refine_keeps_the_network_guess_and_never_does_worse(model_dir, tmp_path
     assert (tmp_path / "out" / "lead.net.vital").is_file()
     assert metrics.mss(clip, synth.render(refined))[0] <= metrics.mss(clip, synth.render(net))[0]
     assert "-> refined" in result.output
+
+
+def test_spectrogram_draws_digital_silence_as_the_floor():
+    x = synth.render(PATCH)
+    x[24000:] = 0.0  # digital silence after 1.5 s
+    db, freqs, times = match.spectrogram_db(x)
+    assert np.isfinite(db).all() and db.shape == (freqs.size, times.size)
+    silent = times > 1.6
+    assert silent.any() and np.all(db[:, silent] == match.PLOT_FLOOR_DB)
+    assert db[:, times < 1.0].max() > match.PLOT_FLOOR_DB + 60  # the note itself stands far above it

@@ -1,9 +1,10 @@
 import json
+import shutil
 
 import numpy as np
 import pytest
 import torch
-from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperForConditionalGeneration
+from transformers import WhisperConfig, WhisperForConditionalGeneration
 
 from whispersynth import model as M
 from whispersynth.model import ModelError
@@ -12,17 +13,6 @@ from whispersynth.tokens import Vocab
 VOCAB = Vocab()
 RNG = np.random.default_rng(0)
 CLIPS = (RNG.normal(size=(4, 48000)) * np.linspace(0, 1, 48000) ** 2).astype(np.float32)
-
-
-def test_torch_front_end_matches_whisper_feature_extractor():
-    fe = WhisperFeatureExtractor(feature_size=80, sampling_rate=16000, hop_length=160, chunk_length=3, n_fft=400)
-    ref = fe(list(CLIPS), sampling_rate=16000, return_tensors="np").input_features
-    ours = M.LogMel(1)(torch.from_numpy(CLIPS)).numpy()
-    assert ours.shape == ref.shape == (4, 80, 300)
-    assert np.abs(ours - ref).max() < 1e-4
-    pooled = M.LogMel(2)(torch.from_numpy(CLIPS)).numpy()
-    assert pooled.shape == (4, 80, 150)
-    assert np.allclose(pooled[..., 7], ours[..., 14:16].mean(-1), atol=1e-6)
 
 
 def test_shapes_are_the_whisper_ones_and_cpu_is_small():
@@ -123,3 +113,78 @@ def test_half_precision_folder_is_half_the_size_and_decodes_alike(tmp_path):
     la = a(input_features=M.features(a, clips), decoder_input_ids=torch.ones(4, 1, dtype=torch.long)).logits
     lb = b(input_features=M.features(b, clips), decoder_input_ids=torch.ones(4, 1, dtype=torch.long)).logits
     assert torch.allclose(la, lb, atol=0.05)
+
+
+# ---------------------------------------------------------------- bad --model folders
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A tiny model folder saved by this test, to damage copies of."""
+    folder = tmp_path_factory.mktemp("model") / "good"
+    M.save(M.build("debug", pool=2, seed=0), folder, VOCAB)
+    return folder
+
+
+def _rewrite(name: str, content):
+    """A damage: replace one file of the folder (bytes, text, or a function of its bytes)."""
+    def damage(folder):
+        path = folder / name
+        new = content(path.read_bytes()) if callable(content) else content
+        path.write_bytes(new if isinstance(new, bytes) else new.encode())
+    return damage
+
+
+def _config(**changes):
+    return _rewrite("config.json", lambda old: json.dumps({**json.loads(old), **changes}))
+
+
+def _other_tensors(folder):
+    from safetensors.torch import save_file
+
+    save_file({"encoder.weight": torch.zeros(4, 4)}, folder / "model.safetensors")
+
+
+BAD_FOLDERS = {
+    "no config.json": (lambda f: (f / "config.json").unlink(), "not a model folder (no config.json)"),
+    "no model.safetensors": (lambda f: (f / "model.safetensors").unlink(), "not a model folder (no model.safetensors)"),
+    "no vocab.json": (lambda f: (f / "vocab.json").unlink(), "not a model folder (no vocab.json)"),
+    "safetensors of random bytes": (_rewrite("model.safetensors", RNG.bytes(5000)), "cannot load model.safetensors"),
+    "safetensors empty": (_rewrite("model.safetensors", b""), "cannot load model.safetensors"),
+    "safetensors cut in its header": (_rewrite("model.safetensors", lambda b: b[:100]), "cannot load model.safetensors"),
+    "safetensors cut in half": (_rewrite("model.safetensors", lambda b: b[: len(b) // 2]), "cannot load model.safetensors"),
+    "safetensors one byte short": (_rewrite("model.safetensors", lambda b: b[:-1]), "cannot load model.safetensors"),
+    "safetensors of other tensors": (_other_tensors, "model.safetensors lacks"),
+    "config not JSON": (_rewrite("config.json", "{not json"), "config.json is not readable JSON"),
+    "config not UTF-8": (_rewrite("config.json", b"\xff\xfe{}"), "config.json is not readable JSON"),
+    "config a JSON list": (_rewrite("config.json", "[1, 2]"), "config.json is not a Whisper config"),
+    "config of another model type": (_rewrite("config.json", '{"model_type": "bert"}'), "not a Whisper config"),
+    "config of OpenAI's Whisper vocabulary": (_config(vocab_size=51865), "not a Whisper config"),
+    "config of another shape": (_config(d_model=128), "model.safetensors has other shapes"),
+    "config with a bad value": (_config(d_model="wide"), "cannot load model.safetensors"),
+    "vocab one token short": (_rewrite("vocab.json", json.dumps(VOCAB.to_json()[:-1])), "other settings tokens"),
+    "vocab reordered": (_rewrite("vocab.json", json.dumps(VOCAB.to_json()[::-1])), "other settings tokens"),
+    "vocab with a new token": (_rewrite("vocab.json", json.dumps([*VOCAB.to_json(), "<reverb:on>"])),
+                               "other settings tokens"),
+    "vocab not JSON": (_rewrite("vocab.json", "<pad> <bos> <eos>"), "vocab.json is not readable JSON"),
+    "vocab not UTF-8": (_rewrite("vocab.json", b"\x89PNG\r\n"), "vocab.json is not readable JSON"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FOLDERS))
+def test_a_bad_model_folder_is_one_model_error(case, saved, tmp_path, capfd):
+    damage, message = BAD_FOLDERS[case]
+    folder = tmp_path / "m"
+    shutil.copytree(saved, folder)
+    damage(folder)
+    with pytest.raises(ModelError) as err:
+        M.load(folder)
+    assert str(err.value).startswith(f"{folder}: ") and message in str(err.value)
+    assert "\n" not in str(err.value)
+    assert capfd.readouterr().err == ""  # no multi-line load report from transformers either
+
+
+def test_the_undamaged_copy_loads(saved, capfd):
+    net, vocab = M.load(saved)
+    assert vocab.to_json() == VOCAB.to_json() and not net.training
+    assert capfd.readouterr().err == ""

@@ -45,5 +45,8 @@ def test_one_run_per_distinct_categorical_choice():
     starts = [a, a.replace(cutoff=1000), a.replace(waveform="Square"), a.replace(filter_type=None, cutoff=None)]
     keys = {refine.categorical_key(p) for p in starts}
     assert len(keys) == 3
-    got = refine.refine(synth.render(TRUE), starts, renders=30, seconds=None)
-    assert got.renders >= 30 and np.isfinite(got.distance)
+    got = refine.refine(synth.render(TRUE), starts, renders=60, seconds=None)
+    assert set(got.runs) == keys  # each distinct choice had its own CMA-ES run...
+    assert all(n >= 6 for n in got.runs.values())  # ...with its share of the budget (a population at least)
+    assert got.renders == len(keys) + sum(got.runs.values()) and np.isfinite(got.distance)
+    assert refine.categorical_key(got.patch) in keys  # the search never moves the choices themselves

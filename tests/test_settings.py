@@ -1,7 +1,13 @@
+import contextlib
 import math
+import os
+import re
+import signal
+from pathlib import Path
 
 import pytest
-from hypothesis import given, settings as hsettings
+from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import strategies as st
 from strategies import patches
 
 from whispersynth import settings
@@ -171,3 +177,155 @@ def test_load_reports_file_and_size(tmp_path):
     big.write_bytes(b"x" * (settings.MAX_BYTES + 1))
     with pytest.raises(SettingsError, match="too large"):
         settings.load(big)
+
+
+# ---------------------------------------------------------------- bad input, tried systematically
+
+# Characters the format is made of, so random text often gets past the first checks.
+FORMAT_CHARS = "".join(sorted(set(FULL) | set("0123456789#-+.,:/ \t\r\n") | set("nNaAiIfF∞½ßǅ३")))
+junk = st.one_of(st.text(max_size=20), st.text(alphabet=FORMAT_CHARS, max_size=20))
+
+
+def _parsed_or_refused(text):
+    """parse gives a Patch that round-trips, or SettingsError with a one-line message; None then."""
+    try:
+        patch = settings.parse(text)
+    except SettingsError as e:
+        assert str(e) and "\n" not in str(e) and "\r" not in str(e)
+        return None
+    written = settings.format(patch)
+    assert settings.parse(written) == patch
+    assert settings.format(settings.parse(written)) == written
+    return patch
+
+
+def _replace_value(draw, line: str) -> str:
+    """One value of the line (after its label, or after a part's 'Attack:') becomes junk."""
+    label, _, rest = line.partition(": ")
+    parts = rest.split(", ")
+    k = draw(st.integers(0, len(parts) - 1))
+    head, sep, _ = parts[k].rpartition(": ")
+    parts[k] = head + sep + draw(junk)
+    return f"{label}: {', '.join(parts)}"
+
+
+def _huge_number(draw, line: str) -> str:
+    """The line's first number (or its whole value) becomes hundreds or thousands of digits:
+    a float of them is inf, an int of over 4300 digits is refused by Python."""
+    label, _, rest = line.partition(": ")
+    digits = "9" * draw(st.sampled_from([309, 400, 5000]))
+    value = re.sub(r"\d+(\.\d+)?", digits, rest, count=1)
+    return f"{label}: {value if value != rest else digits}"
+
+
+def _one_line(change):
+    """A mutation that rewrites line i only."""
+    return lambda draw, lines, i: [*lines[:i], change(draw, lines[i]), *lines[i + 1 :]]
+
+
+MUTATIONS = {
+    "delete": lambda draw, lines, i: lines[:i] + lines[i + 1 :],
+    "duplicate": lambda draw, lines, i: lines[: i + 1] + lines[i:],
+    "swap": lambda draw, lines, i: _swapped(lines, i, draw(st.integers(0, len(lines) - 1))),
+    "replace value": _one_line(_replace_value),
+    "huge number": _one_line(_huge_number),
+    "truncate": _one_line(lambda draw, line: line[: draw(st.integers(0, len(line) - 1))]),
+    "insert": _one_line(lambda draw, line: _inserted(line, draw(st.integers(0, len(line))), draw(junk))),
+    "case": _one_line(lambda draw, line: draw(st.sampled_from([str.upper, str.lower, str.swapcase, str.title]))(line)),
+}
+
+
+def _swapped(lines: list[str], i: int, j: int) -> list[str]:
+    out = list(lines)
+    out[i], out[j] = out[j], out[i]
+    return out
+
+
+def _inserted(line: str, at: int, text: str) -> str:
+    return line[:at] + text + line[at:]
+
+
+@st.composite
+def mutated(draw):
+    """(a valid patch, the mutation's name, its text with one line mutated)."""
+    patch = draw(patches())
+    lines = settings.format(patch).splitlines()
+    name = draw(st.sampled_from(sorted(MUTATIONS)))
+    i = draw(st.integers(0, len(lines) - 1))
+    return patch, name, lines[i], "\n".join(MUTATIONS[name](draw, lines, i)) + "\n"
+
+
+@given(mutated())
+@hsettings(max_examples=400, deadline=None, derandomize=True)
+def test_one_mutated_line_is_refused_or_round_trips(case):
+    patch, name, line, text = case
+    got = _parsed_or_refused(text)
+    if name == "delete" and not line.startswith("Note:"):
+        assert got is None  # every other line is required
+    if name == "delete" and line.startswith("Note:"):
+        assert got == patch.replace(note=60, length=2.0)  # the Note line's defaults
+    if name == "duplicate" or (name == "swap" and text != settings.format(patch)):
+        assert got is None
+    if name == "case":
+        assert got == patch  # reading is case-insensitive
+    if name == "huge number":
+        assert got is None  # no field's range reaches 10**309
+
+
+@given(st.one_of(junk, st.lists(junk, max_size=10).map("\n".join),
+                 st.lists(st.sampled_from(FULL.splitlines()) | junk, max_size=10).map("\n".join)))
+@hsettings(max_examples=300, deadline=None, derandomize=True)
+def test_random_text_is_refused_or_round_trips(text):
+    _parsed_or_refused(text)
+
+
+@given(st.one_of(st.binary(max_size=200), st.binary(max_size=20).map(lambda b: FULL.encode()[:150] + b),
+                 st.sampled_from(["utf-16", "latin-1", "utf-8-sig"]).map(lambda c: FULL.replace("A3", "Á3").encode(c))))
+@hsettings(max_examples=200, deadline=None, derandomize=True,
+           suppress_health_check=[HealthCheck.function_scoped_fixture])  # one file, rewritten each time
+def test_random_bytes_load_as_parse_reads_them(tmp_path, data):
+    path = tmp_path / "in.txt"
+    path.write_bytes(data)
+    expected = _parsed_or_refused(data)
+    if expected is None:
+        with pytest.raises(SettingsError) as err:
+            settings.load(path)
+        assert str(err.value).startswith(f"{path}: ") and "\n" not in str(err.value)
+    else:
+        assert settings.load(path) == expected
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "device"])
+def test_load_refuses_folders_pipes_and_devices_before_reading(kind, tmp_path):
+    path = {"folder": tmp_path, "fifo": tmp_path / "in.txt", "device": Path("/dev/null")}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)
+    with _alarm(5), pytest.raises(SettingsError, match="cannot read") as err:
+        settings.load(path)  # opening a FIFO would wait for a writer forever
+    assert ("a folder" if kind == "folder" else "not a regular file") in str(err.value)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_load_names_an_unreadable_file(tmp_path):
+    path = tmp_path / "in.txt"
+    path.write_text(FULL)
+    path.chmod(0)
+    with pytest.raises(SettingsError, match="cannot read .Permission denied"):
+        settings.load(path)
+
+
+@contextlib.contextmanager
+def _alarm(seconds: int):
+    """Fail instead of hanging: SIGALRM interrupts a blocked open() and fails the test there
+    (pytest's Failed is no OSError, so no reader's `except OSError` can swallow it)."""
+
+    def fail(*_):
+        pytest.fail(f"still blocked after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, fail)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

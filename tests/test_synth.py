@@ -1,4 +1,4 @@
-"""The standard render measured against FORMAT.md: each field's meaning, heard in the audio."""
+"""The standard render measured against docs/FORMAT.md: each field's meaning, heard in the audio."""
 
 import hashlib
 import json

@@ -8,9 +8,9 @@ import torch
 
 from whispersynth import data, settings
 from whispersynth import model as M
-from whispersynth.data import DatasetSpec
+from whispersynth.data import DatasetSpec, load_clips
 from whispersynth.tokens import Vocab
-from whispersynth.train import ClipStream, Collator, FieldLoss, TrainConfig, load_clips, plain_ce, train
+from whispersynth.train import ClipStream, Collator, FieldLoss, TrainConfig, plain_ce, train, validate
 
 VOCAB = Vocab()
 
@@ -68,14 +68,23 @@ def test_debug_model_overfits_32_clips(clips32, tmp_path):
     assert exact >= 0.9
 
 
+def test_valid_rate_counts_real_decode_failures(clips32):
+    # an untrained network decoding without the constraint writes tokens no patch can hold
+    model, (audio, truth) = M.build("debug", pool=2, seed=0), load_clips(clips32, 32)
+    assert validate(model, VOCAB, audio, truth)["valid_rate"] == 1.0
+    broken = validate(model, VOCAB, audio, truth, constrained=False)["valid_rate"]
+    assert broken < 0.5
+
+
 def _losses(run) -> dict[int, float]:
     with open(run / "log.csv") as fh:
         return {int(r["step"]): float(r["value"]) for r in csv.DictReader(fh) if r["key"] == "loss"}
 
 
-def test_resume_continues_from_the_same_step_and_loss(clips32, tmp_path):
-    common = dict(data=str(clips32), size="debug", steps=12, batch_size=8, lr=3e-3, warmup=2,
-                  save_every=6, eval_every=10**6, progress=False)
+@pytest.mark.parametrize("grad_accum", [1, 2])
+def test_resume_continues_from_the_same_step_and_loss(clips32, tmp_path, grad_accum):
+    common = dict(data=str(clips32), size="debug", steps=12, batch_size=8, grad_accum=grad_accum, lr=3e-3,
+                  warmup=2, save_every=6, eval_every=10**6, progress=False)
     full = tmp_path / "full"
     train(TrainConfig(out=str(full), **common))
     part = tmp_path / "part"

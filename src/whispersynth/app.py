@@ -1,16 +1,27 @@
 """The web app: drop a sound, hear the match, take the preset (a thin Gradio layer over `match`).
 
-Every step is a library call the CLI makes too (audio.load, match.match_clip,
-match.refine_match, match.write_match); this module only lays them out and enforces upload
-limits. Requests are queued (one match at a time per worker); one user's bad file is that
-user's error message and nothing else.
+Every step is a library call the CLI makes too (audio.load, match.find, match.write_match,
+with the same MatchOptions); this module lays them out, enforces the upload limits and keeps
+the app's files in one working folder (`Workspace`): created at launch, the only folder the
+server may serve from, pruned by age and total size, removed at exit. Requests are queued
+(one match at a time); a full queue is refused with Gradio's "busy, try again" message; one
+user's bad file is that user's error message and nothing else.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
 import os
+import secrets
+import shutil
+import signal
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import soundfile as sf
@@ -20,6 +31,11 @@ from .errors import WhisperSynthError
 
 MAX_MB = 20.0  # uploads larger than this are refused before they are read
 MAX_SECONDS = 60.0  # and so are longer ones: one note is wanted, not a song
+QUEUE_SIZE = 16  # matches waiting at most; more are refused ("busy, try again")
+KEEP_MINUTES = 60.0  # results and uploads are deleted after this long
+MAX_DISK_MB = 1000.0  # and, oldest first, whenever the working folder grows past this
+PRUNE_SECONDS = 15.0  # how often the working folder is pruned between requests
+OPTIONS = match.MatchOptions(top_k=3)  # the app shows the three best candidates
 EXAMPLES = Path(__file__).parent / "examples"
 
 
@@ -32,6 +48,9 @@ def check_upload(path: str | Path | None, max_mb: float = MAX_MB, max_seconds: f
     if not path:
         raise UploadError("no sound given: upload or record one first")
     path = Path(path)
+    if not path.is_file():
+        raise UploadError(f"{path.name}: the upload is no longer on the server (old files are deleted to keep "
+                          "the app's disk use bounded); upload it again")
     size = path.stat().st_size
     if size > max_mb * 1e6:
         raise UploadError(f"{path.name}: {size / 1e6:.1f} MB is over the {max_mb:.0f} MB upload limit")
@@ -42,6 +61,90 @@ def check_upload(path: str | Path | None, max_mb: float = MAX_MB, max_seconds: f
     if seconds > max_seconds:
         raise UploadError(f"{path.name}: {seconds:.0f} s is over the {max_seconds:.0f} s limit; trim it to the note")
     return path
+
+
+class Workspace:
+    """The app's one working folder: `results/<unguessable id>/` per request, `uploads/` (Gradio's
+    upload and file cache) and `examples/`. Entries of results and uploads are deleted when older
+    than `keep_minutes`, and oldest first while the folder is over `max_disk_mb`."""
+
+    def __init__(self, keep_minutes: float = KEEP_MINUTES, max_disk_mb: float = MAX_DISK_MB,
+                 parent: str | Path | None = None) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="whispersynth-app-", dir=parent)).resolve()
+        self.results, self.uploads, self.examples = (self.root / n for n in ("results", "uploads", "examples"))
+        for folder in (self.results, self.uploads, self.examples):
+            folder.mkdir()
+        for example in EXAMPLES.iterdir():  # served from here, not from wherever the package lives
+            if example.suffix.lower() in match.AUDIO_SUFFIXES:
+                shutil.copy(example, self.examples / example.name)
+        self.keep_seconds, self.max_bytes = keep_minutes * 60, max_disk_mb * 1e6
+        self._lock = threading.Lock()
+        self._active: set[Path] = set()
+
+    @contextlib.contextmanager
+    def request(self, upload: str | Path | None = None) -> Iterator[Path]:
+        """A fresh folder for one request's outputs, made after making room; it and the upload are
+        not pruned while the request runs, and the folder goes if the request fails."""
+        self.prune()
+        folder = self.results / secrets.token_urlsafe(16)  # unguessable: no one finds another's files
+        folder.mkdir()
+        held = {folder} | ({self._entry(Path(upload))} if upload else set())
+        with self._lock:
+            self._active |= held
+        try:
+            yield folder
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)  # nothing half-made stays behind
+            raise
+        finally:
+            with self._lock:
+                self._active -= held
+
+    def _entry(self, path: Path) -> Path:
+        """The pruned entry (a direct child of results/ or uploads/) that holds `path`."""
+        path = path.resolve()
+        for top in (self.results, self.uploads):
+            if path.is_relative_to(top) and path != top:
+                return top / path.relative_to(top).parts[0]
+        return path
+
+    def size(self) -> int:
+        return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
+
+    def prune(self) -> None:
+        """Delete expired entries, then the oldest while over the size cap (never a running request's)."""
+        with self._lock:
+            entries = sorted((_mtime(p), p) for d in (self.results, self.uploads) for p in d.iterdir()
+                             if p not in self._active)
+            total, now = self.size(), time.time()
+            for mtime, p in entries:  # oldest first
+                if now - mtime <= self.keep_seconds and total <= self.max_bytes:
+                    break
+                total -= _size(p)
+                _remove(p)
+
+    def close(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _mtime(p: Path) -> float:
+    with contextlib.suppress(FileNotFoundError):
+        return p.lstat().st_mtime  # a folder's changes when its files are written
+    return 0.0
+
+
+def _size(p: Path) -> int:
+    with contextlib.suppress(FileNotFoundError):
+        return sum(q.stat().st_size for q in p.rglob("*") if q.is_file()) if p.is_dir() else p.stat().st_size
+    return 0
+
+
+def _remove(p: Path) -> None:
+    if p.is_dir():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
 
 
 @functools.lru_cache(maxsize=2)
@@ -59,9 +162,9 @@ def card(text: str, distance: float, rank: int) -> str:
     return head + "\n".join(rows) + "\n"
 
 
-def run_match(path, top_k: int = 1, refine: bool = False, budget: float = 10.0, model_dir: str | None = None,
-              start: float = 0.0, progress=None) -> dict:
-    """Match one upload; returns the written files of every candidate, best first."""
+def run_match(path, out: Path, options: match.MatchOptions = OPTIONS, model_dir: str | None = None,
+              start: float = 0.0, pool=None, progress=None) -> dict:
+    """Match one upload into the folder `out`; returns the written files of every candidate, best first."""
     source = check_upload(path)
     clip = audio.load(source, start=start)
     net, vocab = _model(model_dir)
@@ -70,8 +173,7 @@ def run_match(path, top_k: int = 1, refine: bool = False, budget: float = 10.0, 
         if progress is not None:
             progress(0.5, desc=f"refining: {renders} renders, best MSS {best:.3f}")
 
-    found, _ = match.find(clip, net, vocab, top_k=top_k, refine=refine, seconds=budget, progress=show)
-    out = Path(tempfile.mkdtemp(prefix="whispersynth-app-"))
+    found, _ = match.find(clip, net, vocab, options, pool, show)
     stem = Path(source).stem or "sound"
     match.write_match(out, stem, clip, found)
     audio.write_wav(out / f"{stem}.input.wav", clip, audio.SAMPLE_RATE)
@@ -84,26 +186,74 @@ def run_match(path, top_k: int = 1, refine: bool = False, budget: float = 10.0, 
             "warnings": match.warnings_for(clip)}
 
 
-def build(model_dir: str | None = None):
+class App:
+    """The running app: its workspace, the Gradio Blocks and (once a user refines) a render pool."""
+
+    def __init__(self, model_dir: str | None = None, options: match.MatchOptions = OPTIONS,
+                 keep_minutes: float = KEEP_MINUTES, max_disk_mb: float = MAX_DISK_MB,
+                 prune_seconds: float = PRUNE_SECONDS) -> None:
+        self.workspace = Workspace(keep_minutes, max_disk_mb)
+        # Gradio keeps uploads and the copies of files it serves in its "temp dir": ours, pruned
+        os.environ["GRADIO_TEMP_DIR"] = str(self.workspace.uploads)
+        os.environ["GRADIO_EXAMPLES_CACHE"] = str(self.workspace.uploads / "examples-cache")
+        os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+        self.model_dir, self.options, self._pool, self.prune_seconds = model_dir, options, None, prune_seconds
+        self._closed = threading.Event()
+        self.demo = build(self)
+        threading.Thread(target=self._prune_loop, daemon=True).start()
+
+    def _prune_loop(self) -> None:
+        while not self._closed.wait(self.prune_seconds):
+            self.workspace.prune()
+
+    def pool(self):
+        """The render processes for refining, started on first use."""
+        if self._pool is None and self.options.workers > 1:
+            from .refine import render_pool
+
+            self._pool = render_pool(self.options.workers)
+        return self._pool
+
+    def match(self, source, top_k: int, refine: bool, budget: float, progress=None) -> dict:
+        options = replace(self.options, top_k=int(top_k), refine=bool(refine), seconds=float(budget))
+        with self.workspace.request(source) as out:
+            return run_match(source, out, options, self.model_dir, pool=self.pool() if refine else None,
+                             progress=progress)
+
+    def close(self) -> None:
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        with contextlib.suppress(Exception):
+            self.demo.close()
+        if self._pool is not None:
+            self._pool.terminate()
+        self.workspace.close()
+
+
+def _error_message(e: Exception, source) -> str:
+    message = str(e) if isinstance(e, WhisperSynthError) else f"cannot read the upload: {e.strerror or e}"
+    if source:  # name the user's file, not the server's copy of it
+        message = message.replace(str(Path(source).parent) + os.sep, "")
+    return message
+
+
+def build(app: App):
     """The Gradio Blocks of the app."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
     def views(result: dict, rank: int):
         c = result["candidates"][rank]
         note = "".join(f"\n\n> ⚠ {w}" for w in result["warnings"])
         return (card(c["text"], c["distance"], rank + 1) + note, c["text"], result["input"], c["match"],
-                c["png"], [c["txt"], c["vital"]])
+                c["png"], [c["txt"], c["vital"], c["fxp"]])
 
     def on_match(upload, recorded, top_k, refine, budget, progress=gr.Progress()):
         source = upload or recorded
         try:
-            result = run_match(source, int(top_k), refine, budget, model_dir, progress=progress)
+            result = app.match(source, top_k, refine, budget, progress=progress)
         except (WhisperSynthError, OSError) as e:
-            message = str(e) if isinstance(e, WhisperSynthError) else f"cannot read the upload: {e.strerror or e}"
-            if source:  # name the user's file, not the server's temporary copy of it
-                message = message.replace(str(Path(source).parent) + os.sep, "")
-            raise gr.Error(message, print_exception=False) from None
+            raise gr.Error(_error_message(e, source), print_exception=False) from None
         choices = [f"{i + 1}: MSS {c['distance']:.3f}" for i, c in enumerate(result["candidates"])]
         return (result, gr.update(choices=choices, value=choices[0], visible=len(choices) > 1), *views(result, 0))
 
@@ -118,38 +268,54 @@ def build(model_dir: str | None = None):
         state = gr.State()
         with gr.Row():
             with gr.Column():
-                upload = gr.File(label="Sound file (wav, flac, ogg, aiff, mp3)", type="filepath", elem_id="upload")
+                upload = gr.File(label=f"Sound file (wav, flac, ogg, aiff, mp3; up to {MAX_MB:.0f} MB and "
+                                 f"{MAX_SECONDS:.0f} s)", type="filepath", elem_id="upload")
                 recorded = gr.Audio(sources=["microphone"], type="filepath", label="…or record one")
-                examples = sorted(str(p) for p in EXAMPLES.iterdir() if p.suffix.lower() in match.AUDIO_SUFFIXES)
+                examples = sorted(str(p) for p in app.workspace.examples.iterdir())
                 gr.Examples(examples=[[e] for e in examples], inputs=[upload], label="Bundled examples")
-                top_k = gr.Slider(1, 5, value=3, step=1, label="Candidates (beams ranked by sound)")
-                refine = gr.Checkbox(label="Refine by search (slower, closer)", value=False)
-                budget = gr.Slider(2, 30, value=10, step=1, label="Search budget (seconds)")
+                top_k = gr.Slider(1, 5, value=app.options.top_k, step=1, label="Candidates (beams ranked by sound)")
+                refine = gr.Checkbox(label="Refine by search (slower, closer)", value=app.options.refine)
+                budget = gr.Slider(2, 30, value=app.options.seconds, step=1, label="Search budget (seconds)")
                 go = gr.Button("Match", variant="primary", elem_id="match")
             with gr.Column():
                 pick = gr.Radio(label="Candidate", visible=False, elem_id="pick")
                 summary = gr.Markdown(elem_id="card")
-                text = gr.Textbox(label="Settings (FORMAT.md)", lines=8, elem_id="settings", buttons=["copy"])
+                text = gr.Textbox(label="Settings (docs/FORMAT.md)", lines=8, elem_id="settings", buttons=["copy"])
                 with gr.Row():
                     heard = gr.Audio(label="A: your sound (as analysed)", type="filepath", elem_id="input-audio",
                                      interactive=False)
                     matched = gr.Audio(label="B: the match", type="filepath", elem_id="match-audio",
                                        interactive=False)
                 picture = gr.Image(label="Spectrograms: input | match", elem_id="spectrograms")
-                files = gr.File(label="Downloads: settings .txt and Vital preset .vital", file_count="multiple",
+                files = gr.File(label="Downloads: settings .txt, Vital preset .vital, Serum preset .fxp", file_count="multiple",
                                 elem_id="downloads", interactive=False)
         outputs = [summary, text, heard, matched, picture, files]
-        go.click(on_match, [upload, recorded, top_k, refine, budget], [state, pick, *outputs])
+        go.click(on_match, [upload, recorded, top_k, refine, budget], [state, pick, *outputs], api_name="match")
         pick.change(on_pick, [state, pick], outputs)
     return demo
 
 
-def launch(host: str = "127.0.0.1", port: int = 7860, share: bool = False, model_dir: str | None = None,
-           block: bool = True):
-    """Start the app with a queue (one match at a time, up to 16 waiting)."""
-    demo = build(model_dir)
-    demo.queue(default_concurrency_limit=1, max_size=16)
-    demo.launch(server_name=host, server_port=port, share=share, max_file_size=f"{MAX_MB:.0f}mb",
-                prevent_thread_lock=not block, quiet=True, allowed_paths=[tempfile.gettempdir()])
-    return demo
+def _exit_on_term(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
+
+def launch(host: str = "127.0.0.1", port: int = 7860, share: bool = False, model_dir: str | None = None,
+           block: bool = True, queue_size: int = QUEUE_SIZE, keep_minutes: float = KEEP_MINUTES,
+           max_disk_mb: float = MAX_DISK_MB, workers: int = OPTIONS.workers,
+           prune_seconds: float = PRUNE_SECONDS) -> App:
+    """Start the app with a queue (one match at a time, `queue_size` waiting). Only the app's
+    working folder is served; it is removed when the app stops (or when `close()` is called)."""
+    app = App(model_dir, replace(OPTIONS, workers=workers), keep_minutes, max_disk_mb, prune_seconds)
+    atexit.register(app.close)
+    if block and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_term)  # a stopped service also removes its folder
+    app.demo.queue(default_concurrency_limit=1, max_size=queue_size)
+    try:
+        app.demo.launch(server_name=host, server_port=port, share=share, max_file_size=f"{MAX_MB:.0f}mb",
+                        prevent_thread_lock=not block, quiet=True, allowed_paths=[str(app.workspace.root)])
+    except BaseException:
+        app.close()
+        raise
+    if block:
+        app.close()
+    return app

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
+import os
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +16,14 @@ import soxr
 from .errors import AudioError
 from .files import atomic_path
 
+# The standard clip (docs/FORMAT.md "Standard render"), stated once; everything else derives from it.
 SAMPLE_RATE = 16000
 CLIP_SECONDS = 3.0
-PEAK = 10 ** (-1 / 20)  # -1 dBFS
-SILENT_PEAK = 10 ** (-60 / 20)  # FORMAT.md: "silent" is a peak below -60 dBFS
+CLIP_SAMPLES = int(SAMPLE_RATE * CLIP_SECONDS)  # 48 000
+PEAK_DB = -1.0  # every standard clip is peak-normalised to this
+SILENT_DB = -60.0  # "silent": a peak below this, before normalisation
+PEAK = 10 ** (PEAK_DB / 20)
+SILENT_PEAK = 10 ** (SILENT_DB / 20)
 NOTE_ON = 10 ** (-40 / 20)  # a level that is surely the note, not noise before it
 # Where a note starts: 80 dB below the peak, so a 1 s linear attack loses only 0.1 ms. The
 # onset is found at the file's own rate, before resampling, so no resampler's pre-ringing
@@ -31,23 +40,50 @@ def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> None:
         sf.write(tmp, np.clip(data, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
 
 
+_MUTE_LOCK = threading.Lock()  # fd 2 is process-wide: two app threads must not swap it in turn
+
+
+@contextlib.contextmanager
+def _native_stderr_muted():
+    """Send fd 2 to /dev/null: libmpg123 prints resync notes there on junk, and every
+    command reports an unreadable file as one line."""
+    with _MUTE_LOCK:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def read(path: str | Path, start: float = 0.0, seconds: float | None = None) -> tuple[np.ndarray, int]:
     """Read any libsndfile format as float32 (channels, frames); AudioError names the fault."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise AudioError(f"{path}: no such file")
+    if path.is_dir():
+        raise AudioError(f"{path}: a folder, not a sound file")
+    if not path.is_file():  # refused before opening: a FIFO would block until someone writes to it
+        raise AudioError(f"{path}: not a regular file (a pipe, socket or device); expected a sound file")
+    for what, t in (("start", start), ("length", 0.0 if seconds is None else seconds)):
+        if not (math.isfinite(t) and t >= 0):  # int(inf * rate) would raise OverflowError
+            raise AudioError(f"{path}: {what} {t} s is not a time in a sound; expected seconds >= 0")
     if path.stat().st_size > MAX_BYTES:
         raise AudioError(f"{path}: {path.stat().st_size / 1e9:.1f} GB is too large for one sound")
     if path.stat().st_size == 0:
         raise AudioError(f"{path}: the file is empty")
     try:
-        info = sf.info(str(path))
-        if info.frames / info.samplerate > MAX_SECONDS:
-            raise AudioError(f"{path}: {info.frames / info.samplerate:.0f} s is longer than the "
-                             f"{MAX_SECONDS:.0f} s limit; cut out the note first")
-        first = int(start * info.samplerate)
-        count = -1 if seconds is None else int(seconds * info.samplerate)
-        data, rate = sf.read(str(path), start=first, frames=count, dtype="float32", always_2d=True)
+        with _native_stderr_muted():
+            info = sf.info(str(path))
+            if info.frames / info.samplerate > MAX_SECONDS:
+                raise AudioError(f"{path}: {info.frames / info.samplerate:.0f} s is longer than the "
+                                 f"{MAX_SECONDS:.0f} s limit; cut out the note first")
+            first = int(start * info.samplerate)
+            count = -1 if seconds is None else int(seconds * info.samplerate)
+            data, rate = sf.read(str(path), start=first, frames=count, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError) as e:
         raise AudioError(f"{path}: not a readable audio file ({e})") from None
     if data.size == 0:
@@ -80,7 +116,7 @@ def onset_index(x: np.ndarray, window: int = 256) -> int:
 
 
 def standardize(audio: np.ndarray, rate: int, name: str = "audio") -> np.ndarray:
-    """Bring audio to the standard render's convention (FORMAT.md): mono, 16 kHz, leading
+    """Bring audio to the standard render's convention (docs/FORMAT.md): mono, 16 kHz, leading
     silence trimmed, the 3 s window from the onset, peak -1 dBFS."""
     mono = np.asarray(audio, dtype=np.float64)
     mono = mono.mean(axis=0) if mono.ndim == 2 else mono
@@ -90,13 +126,13 @@ def standardize(audio: np.ndarray, rate: int, name: str = "audio") -> np.ndarray
         raise AudioError(f"{name}: contains NaN or infinite samples")
     peak = float(np.abs(mono).max())
     if peak < SILENT_PEAK:
-        raise AudioError(f"{name}: silent (peak {20 * np.log10(max(peak, 1e-12)):.0f} dBFS, below -60 dBFS)")
+        raise AudioError(f"{name}: silent (peak {20 * np.log10(max(peak, 1e-12)):.0f} dBFS, below {SILENT_DB:.0f} dBFS)")
     onset = onset_index(mono, window=max(16, round(256 * rate / SAMPLE_RATE)))
     mono = mono[onset : onset + int(rate * CLIP_SECONDS) + rate // 10]
     if rate != SAMPLE_RATE:
         mono = soxr.resample(mono, rate, SAMPLE_RATE, quality="HQ")
-    clip = mono[: int(SAMPLE_RATE * CLIP_SECONDS)]
-    clip = np.pad(clip, (0, int(SAMPLE_RATE * CLIP_SECONDS) - clip.size))
+    clip = mono[:CLIP_SAMPLES]
+    clip = np.pad(clip, (0, CLIP_SAMPLES - clip.size))
     return (clip * (PEAK / np.abs(clip).max())).astype(np.float32)
 
 

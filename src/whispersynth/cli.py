@@ -10,20 +10,22 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__, data, pairs, settings, synth
+from . import app as web
 from .audio import load as load_audio
 from .audio import write_wav
 from .data import DataError, DatasetSpec
 from .errors import AudioError, WhisperSynthError
 from .files import write_text
+from .match import MatchOptions
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    help="Synth sound matching: settings text <-> Vital presets and audio (FORMAT.md).",
+    help="Synth sound matching: settings text <-> Vital presets and audio (docs/FORMAT.md).",
 )
 
-SettingsArg = Annotated[Path, typer.Argument(help="A settings .txt file in the format of FORMAT.md.")]
+SettingsArg = Annotated[Path, typer.Argument(help="A settings .txt file in the format of docs/FORMAT.md.")]
 
 
 def _out(path: Optional[Path], source: Path, suffix: str) -> Path:
@@ -56,37 +58,57 @@ def render(
     typer.echo(f"wrote {target}")
 
 
+PRESET_FORMATS = {".vital": "vital", ".fxp": "fxp"}
+
+
 @app.command()
 def preset(
     settings_file: SettingsArg,
-    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output .vital (default: <stem>.vital here).")] = None,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output .vital or .fxp (default: <stem>.vital here).")] = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", help="vital (Vital) or fxp (Serum 1); default: from the suffix of --out.")] = None,
 ) -> None:
-    """Write settings as a Vital preset (.vital) that opens in the Vital app."""
+    """Write settings as a synth preset: Vital (.vital) or Serum 1 (.fxp, see docs/SERUM.md)."""
     patch = settings.load(settings_file)
-    target = _out(out, settings_file, ".vital")
-    write_text(target, synth.preset_json(patch))
+    if fmt is None:
+        fmt = PRESET_FORMATS.get(out.suffix.lower(), "") if out is not None else "vital"
+        if not fmt:
+            raise WhisperSynthError(f"{out}: unknown preset suffix {out.suffix!r}; use .vital or .fxp, or --format")
+    if fmt not in PRESET_FORMATS.values():
+        raise WhisperSynthError(f"--format: expected vital or fxp, got {fmt!r}")
+    target = _out(out, settings_file, "." + fmt)
+    if fmt == "fxp":
+        from .files import write_bytes
+        from .serum import to_fxp
+
+        write_bytes(target, to_fxp(patch))
+    else:
+        write_text(target, synth.preset_json(patch))
     typer.echo(f"wrote {target}")
+
+
+DEFAULT = MatchOptions()  # every match option's default, as the app and evaluate have it
 
 
 @app.command("match")
 def match_(
     inputs: Annotated[list[Path], typer.Argument(help="Sound files (wav, flac, ogg, aiff, mp3...) or folders.")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out"),
-    top_k: Annotated[int, typer.Option(min=1, max=16, help="Keep the K best beams, ranked by audio distance.")] = 1,
-    beams: Annotated[int, typer.Option(min=1, max=32, help="Beam width (at least --top-k).")] = 4,
+    top_k: Annotated[int, typer.Option(min=1, max=16, help="Keep the K best candidates, ranked by audio distance.")] = DEFAULT.top_k,
+    beams: Annotated[int, typer.Option(min=1, max=32, help="Beams decoded, rendered and ranked (at least --top-k).")] = DEFAULT.beams,
     start: Annotated[float, typer.Option(min=0.0, help="Analyse the note starting this many seconds in.")] = 0.0,
     model: Annotated[Optional[Path], typer.Option(help="A trained model folder (default: the bundled one).")] = None,
     refine: Annotated[bool, typer.Option(help="Refine the network's guess by CMA-ES on rendered audio (NAME.net.* keeps the guess).")] = False,
-    budget: Annotated[float, typer.Option(min=0.5, help="With --refine: seconds of search per sound.")] = 12.0,
+    budget: Annotated[float, typer.Option(min=0.5, help="With --refine: seconds of search per sound.")] = DEFAULT.seconds,
     renders: Annotated[Optional[int], typer.Option(min=1, help="With --refine: renders per sound (instead of --budget).")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="With --refine: render processes.")] = os.cpu_count() or 1,
+    workers: Annotated[int, typer.Option(min=1, help="With --refine: render processes.")] = DEFAULT.workers,
+    fxp: Annotated[bool, typer.Option(help="Also write NAME.fxp, a Serum 1 preset.")] = True,
 ) -> None:
-    """Find the synth settings that make a sound: writes NAME.txt, NAME.vital, NAME.match.wav,
-    NAME.preview.wav and NAME.png per input, and prints the settings."""
-    from tqdm import tqdm
-
+    """Find the synth settings that make a sound: writes NAME.txt, NAME.vital, NAME.fxp (Serum),
+    NAME.match.wav, NAME.preview.wav and NAME.png per input, and prints the settings."""
     from . import match as matching
 
+    options = matching.MatchOptions(beams=beams, top_k=top_k, refine=refine, renders=renders, seconds=budget,
+                                    workers=workers)
     files = matching.collect_inputs(inputs)
     clips, failed = {}, 0
     for f in files:  # read every input before the model loads: bad files fail fast
@@ -97,35 +119,40 @@ def match_(
             failed += 1
     if clips:
         net, vocab = matching.load_model(model)
-    pool = None
-    if refine and clips:
-        from .refine import render_pool
-
-        pool = render_pool(workers)
-    try:
-        for f, clip in tqdm(clips.items(), unit="file", disable=len(clips) < 2):
-            for warning in matching.warnings_for(clip):
-                print(f"warning: {f.name}: {warning}", file=sys.stderr)
-            bar = tqdm(desc=f"refining {f.name}", unit="render", leave=False, disable=not refine)
-
-            def show(best, done, bar=bar):
-                bar.update(done - bar.n)
-                bar.set_postfix(mss=f"{best:.3f}")
-
-            found, guess = matching.find(clip, net, vocab, top_k, beams, refine, renders,
-                                         None if renders else budget, pool, show)
-            bar.close()
-            if refine:
-                matching.write_network_guess(out, f.stem, guess)
-                typer.echo(f"# {f.name}: network MSS {guess.distance:.3f} -> refined {found[0].distance:.3f}")
-            matching.write_match(out, f.stem, clip, found)
-            typer.echo(f"# {f} -> {out / f.stem}.txt (MSS {found[0].distance:.3f})")
-            typer.echo(settings.format(found[0].patch))
-    finally:
-        if pool is not None:
-            pool.terminate()
+        with matching.search_pool(options) as pool:
+            for f, clip in _progress(clips):
+                _match_one(f, clip, net, vocab, options, pool, out, fxp)
     if failed:
         raise typer.Exit(2)
+
+
+def _progress(clips: dict):
+    from tqdm import tqdm
+
+    return tqdm(clips.items(), unit="file", disable=len(clips) < 2)
+
+
+def _match_one(f: Path, clip, net, vocab, options, pool, out: Path, fxp: bool) -> None:
+    """Match one clip, write its files and print its settings."""
+    from tqdm import tqdm
+
+    from . import match as matching
+
+    for warning in matching.warnings_for(clip):
+        print(f"warning: {f.name}: {warning}", file=sys.stderr)
+    with tqdm(desc=f"refining {f.name}", unit="render", leave=False, disable=not options.refine) as bar:
+
+        def show(best, done):
+            bar.update(done - bar.n)
+            bar.set_postfix(mss=f"{best:.3f}")
+
+        found, guess = matching.find(clip, net, vocab, options, pool, show)
+    if options.refine:
+        matching.write_network_guess(out, f.stem, guess, fxp)
+        typer.echo(f"# {f.name}: network MSS {guess.distance:.3f} -> refined {found[0].distance:.3f}")
+    matching.write_match(out, f.stem, clip, found, fxp)
+    typer.echo(f"# {f} -> {out / f.stem}.txt (MSS {found[0].distance:.3f})")
+    typer.echo(settings.format(found[0].patch))
 
 
 data_app = typer.Typer(no_args_is_help=True, help="Make, convert and inspect training datasets.")
@@ -201,7 +228,8 @@ def train_(
     size: Annotated[str, typer.Option(help="Model size: debug, cpu, tiny, base or small.")] = "cpu",
     pool: Annotated[int, typer.Option(min=1, help="Average this many mel frames in time (1, 2 or 3...).")] = 2,
     steps: Annotated[int, typer.Option(min=1, help="Optimizer steps.")] = 2000,
-    batch_size: Annotated[int, typer.Option(min=1, help="Clips per step.")] = 32,
+    batch_size: Annotated[int, typer.Option(min=1, help="Clips per step (per device and accumulation step).")] = 32,
+    grad_accum: Annotated[int, typer.Option(min=1, help="Gradient accumulation steps per optimizer step.")] = 1,
     lr: Annotated[float, typer.Option(help="Peak learning rate (cosine schedule after warm-up).")] = 1e-3,
     warmup: Annotated[int, typer.Option(min=0, help="Warm-up steps.")] = 200,
     loss: Annotated[str, typer.Option(help="soft (Gaussian targets over neighbouring bins) or ce.")] = "soft",
@@ -221,7 +249,7 @@ def train_(
     if loss not in ("soft", "ce"):
         raise DataError(f"--loss: expected soft or ce, got {loss!r}")
     cfg = TrainConfig(data=str(data_dir), out=str(out), val=str(val) if val else None, size=size, pool=pool,
-                      steps=steps, batch_size=batch_size, lr=lr, warmup=warmup, loss=loss, sigma=sigma,
+                      steps=steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr, warmup=warmup, loss=loss, sigma=sigma,
                       eval_every=eval_every, save_every=save_every, val_clips=val_clips, augment=augment,
                       lora=lora, init_from=init_from, seed=seed, resume=resume)
     typer.echo(f"wrote {train(cfg)}")
@@ -251,15 +279,15 @@ def evaluate_(
     train_dir: Annotated[Optional[Path], typer.Option("--train", help="Training set, for the mean/mode and nearest-neighbour baselines.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Evaluate at most this many clips.")] = 1000,
     nn_limit: Annotated[int, typer.Option(min=1, help="Training clips searched by the nearest-neighbour baseline.")] = 20000,
-    beams: Annotated[int, typer.Option(min=1, max=32, help="Beam width for --top-k.")] = 4,
-    top_k: Annotated[int, typer.Option(min=1, max=16, help="Also score the best of K beams by audio distance (match --top-k K).")] = 4,
-    refine: Annotated[bool, typer.Option(help="Add network+search (CMA-ES from the beams) and search alone (from a random patch).")] = False,
+    beams: Annotated[int, typer.Option(min=1, max=32, help="Beams the `match` system ranks by MSS (as match --beams).")] = DEFAULT.beams,
+    refine: Annotated[bool, typer.Option(help="Add match --refine (CMA-ES from the ranked beams) and search alone (from a random patch).")] = False,
     renders: Annotated[int, typer.Option(min=1, help="With --refine: renders per clip for both searches.")] = 300,
-    workers: Annotated[int, typer.Option(min=1, help="With --refine: render processes.")] = os.cpu_count() or 1,
+    workers: Annotated[int, typer.Option(min=1, help="With --refine: render processes.")] = DEFAULT.workers,
 ) -> None:
     """Score matches by how they sound (MSS and other audio distances) and, on a generated
     split, by per-field errors overall and on the audible subset; optionally against baselines."""
     from . import evaluate as ev
+    from .match import search_pool
 
     if (data_dir is None) == (sounds is None):
         raise DataError("give exactly one of --data (a generated split) or --sounds (a folder of sounds)")
@@ -268,16 +296,10 @@ def evaluate_(
     else:
         clips, _ = ev.load_sounds(sounds, limit)
         truth = None
-    from .refine import render_pool
-
-    pool = render_pool(workers) if refine else None
-    try:
-        systems = ev.systems_for(model, train_dir, baselines, max(beams, top_k), top_k, nn_limit,
-                                 renders if refine else None, pool)
+    options = MatchOptions(beams=beams, refine=refine, renders=renders, workers=workers)
+    with search_pool(options) as pool:
+        systems = ev.systems_for(model, train_dir, baselines, options, nn_limit, pool)
         report = ev.evaluate(clips, truth, systems, source=str(data_dir or sounds))
-    finally:
-        if pool is not None:
-            pool.terminate()
     for path in ev.write_report(report, out):
         typer.echo(f"wrote {path}")
     typer.echo(report.markdown())
@@ -289,11 +311,15 @@ def app_(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 7860,
     share: Annotated[bool, typer.Option(help="Also make a public gradio.live link.")] = False,
     model: Annotated[Optional[Path], typer.Option(help="A trained model folder (default: the bundled one).")] = None,
+    queue_size: Annotated[int, typer.Option(min=1, help="Matches that may wait; more are refused as busy.")] = web.QUEUE_SIZE,
+    keep_minutes: Annotated[float, typer.Option(min=1, help="Delete results and uploads after this many minutes.")] = web.KEEP_MINUTES,
+    max_disk_mb: Annotated[float, typer.Option(min=10, help="Keep the app's working folder under this many MB (oldest results go first).")] = web.MAX_DISK_MB,
+    workers: Annotated[int, typer.Option(min=1, help="Render processes for refining.")] = DEFAULT.workers,
 ) -> None:
-    """Start the web app: drop a sound, hear the match beside it, download the preset."""
-    from . import app as web
-
-    web.launch(host, port, share, str(model) if model else None)
+    """Start the web app: drop a sound, hear the match beside it, download the preset. It serves
+    only its own working folder (a new temporary folder, removed when it stops)."""
+    web.launch(host, port, share, str(model) if model else None, queue_size=queue_size,
+               keep_minutes=keep_minutes, max_disk_mb=max_disk_mb, workers=workers)
 
 
 def main() -> None:

@@ -23,14 +23,14 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from . import settings, synth
-from .audio import PEAK, SILENT_PEAK
+from .audio import CLIP_SAMPLES, CLIP_SECONDS, PEAK, SAMPLE_RATE, SILENT_PEAK
 from .errors import WhisperSynthError
 from .files import atomic_path, write_text
 from .sampler import clip_rng, sample_patch
 from .spec import FIELDS, Patch
 
 MAX_DRAWS = 1000
-BYTES_PER_CLIP = 48_000 * 2 + 1_024  # 3 s of 16 kHz int16 plus the label columns
+BYTES_PER_CLIP = CLIP_SAMPLES * 2 + 1_024  # the clip as int16 plus the label columns
 _ARROW_TYPES = {"choice": pa.string(), "int": pa.int32(), "hz": pa.int32(), "note": pa.int32()}
 SCHEMA = pa.schema(
     [("index", pa.int64()), ("text", pa.string()), ("audio", pa.list_(pa.int16())), ("draws", pa.int32())]
@@ -49,8 +49,8 @@ class DatasetSpec:
     n: int
     seed: int = 0
     part_size: int = 500
-    sample_rate: int = synth.SAMPLE_RATE
-    clip_seconds: float = synth.CLIP_SECONDS
+    sample_rate: int = SAMPLE_RATE
+    clip_seconds: float = CLIP_SECONDS
     source: str = "vital"  # or where an imported set came from
 
     @property
@@ -72,7 +72,7 @@ def draw_clip(renderer: synth.Renderer, seed: int, index: int) -> tuple[Patch, n
     for draws in range(1, MAX_DRAWS + 1):
         patch = sample_patch(rng)
         raw = renderer.render_vital(patch)
-        audio = synth.finish(raw, sample_rate=synth.SAMPLE_RATE, stereo=False, normalize=False)
+        audio = synth.finish(raw, sample_rate=SAMPLE_RATE, stereo=False, normalize=False)
         peak = float(np.abs(audio).max())
         if peak >= SILENT_PEAK:
             return patch, audio * np.float32(PEAK / peak), draws
@@ -109,7 +109,7 @@ def render_part(out: Path, spec: DatasetSpec, part: int) -> int:
         if _progress is not None:
             with _progress.get_lock():
                 _progress.value += 1
-    _write_part(out, part, rows)
+    write_part(out, part, rows)
     return len(rows)
 
 
@@ -117,11 +117,35 @@ def _render_part_task(args: tuple[Path, DatasetSpec, int]) -> int:
     return render_part(*args)
 
 
-def _write_part(out: Path, part: int, rows: list[dict]) -> None:
+# ---------------------------------------------------------------- parts: the stage's interface
+
+
+def write_part(out: Path, part: int, rows: list[dict]) -> None:
+    """Write rows (see to_row) as part `part` of a dataset folder, atomically."""
     columns = {name: [row[name] for row in rows] for name in SCHEMA.names}
     table = pa.Table.from_pydict(columns, schema=SCHEMA)
     with atomic_path(part_path(out, part)) as tmp:
         pq.write_table(table, tmp, compression="zstd")
+
+
+def read_part(path: Path) -> tuple[np.ndarray, list[Patch]]:
+    """One part: its audio as int16 (clips, samples) and each clip's true patch."""
+    table = pq.read_table(path)
+    audio = table.column("audio").combine_chunks().flatten().to_numpy(zero_copy_only=False)
+    patches = [patch_from_row(r) for r in table.drop_columns(["audio"]).to_pylist()]
+    return audio.reshape(len(table), -1), patches
+
+
+def load_clips(folder: Path, limit: int) -> tuple[np.ndarray, list[Patch]]:
+    """The first `limit` clips of a dataset as float audio (clips, samples) and their true patches."""
+    audio, patches = [], []
+    for path in sorted(Path(folder).glob("part-*.parquet")):
+        a, p = read_part(path)
+        audio.append(a.astype(np.float32) / 32767)
+        patches += p
+        if len(patches) >= limit:
+            break
+    return np.concatenate(audio)[:limit], patches[:limit]
 
 
 # ---------------------------------------------------------------- generate
@@ -144,9 +168,18 @@ def _check_disk(out: Path, clips: int) -> None:
         raise DataError(f"{clips} clips need about {need / 1e9:.1f} GB but {out} has {free / 1e9:.1f} GB free")
 
 
+def part_complete(out: Path, spec: DatasetSpec, part: int) -> bool:
+    """Whether a part is there whole: a readable Parquet footer and every row it should hold
+    (a part cut short by a crash or by hand is not, and is made again)."""
+    try:
+        return pq.ParquetFile(part_path(out, part)).metadata.num_rows == len(spec.part_range(part))
+    except (OSError, pa.ArrowException):
+        return False
+
+
 def pending_parts(out: Path, spec: DatasetSpec, shard: tuple[int, int] = (0, 1)) -> list[int]:
     i, n = shard
-    return [p for p in range(spec.n_parts) if p % n == i and not part_path(out, p).exists()]
+    return [p for p in range(spec.n_parts) if p % n == i and not part_complete(out, spec, p)]
 
 
 def generate(out: Path, spec: DatasetSpec, workers: int = 1, shard: tuple[int, int] = (0, 1),

@@ -6,7 +6,7 @@ class WhisperSynthError(Exception):
 
 
 class SettingsError(WhisperSynthError, ValueError):
-    """Settings text or values that do not follow FORMAT.md."""
+    """Settings text or values that do not follow docs/FORMAT.md."""
 
 
 class AudioError(WhisperSynthError, ValueError):

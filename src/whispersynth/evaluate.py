@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -22,12 +22,13 @@ import torch
 
 from . import audio, metrics, synth
 from . import model as M
-from .data import DataError, iter_rows, patch_from_row
-from .errors import AudioError
+from .data import DataError, iter_rows, load_clips
+from .errors import AudioError, WhisperSynthError
+from .features import front_end
 from .files import atomic_path, write_text
+from .match import MatchOptions, collect_inputs, find, load_model
 from .sampler import clip_rng, sample_patch
-from .spec import FIELDS, Patch, null_rule
-from .train import load_clips
+from .spec import FIELDS, Field, Patch, null_rule
 
 System = Callable[[np.ndarray], list]  # clips (n, 48000) -> one Patch (or None if invalid) per clip
 
@@ -35,49 +36,42 @@ System = Callable[[np.ndarray], list]  # clips (n, 48000) -> one Patch (or None 
 # ---------------------------------------------------------------- systems
 
 
-def network(model, vocab, beams: int = 1, top_k: int = 1, batch: int = 32) -> System:
-    """The network: greedy (beams 1) or its `top_k` beams ranked by MSS to the input."""
-    from .match import match_clip
+def network(model, vocab, batch: int = 32) -> System:
+    """The network alone: greedy constrained decoding, batched (None where a sequence does not decode)."""
 
     def run(clips: np.ndarray) -> list:
-        if top_k > 1:
-            return [match_clip(c, model, vocab, top_k=top_k, beams=beams)[0].patch for c in clips]
         out = []
         for i in range(0, len(clips), batch):
-            for seq in M.generate_ids(model, vocab, clips[i : i + batch], beams=beams)[0]:
+            for seq in M.generate_ids(model, vocab, clips[i : i + batch])[0]:
                 try:
                     out.append(vocab.decode(seq))
-                except Exception:  # counted as invalid output; constrained decoding should make this impossible
+                except WhisperSynthError:  # counted as invalid output
                     out.append(None)
         return out
 
     return run
 
 
-def refined(model, vocab, renders: int, beams: int = 4, pool=None, progress: bool = False) -> System:
-    """The network's beams refined by CMA-ES on rendered audio (`renders` per clip)."""
+def matched(model, vocab, options: MatchOptions, pool=None, progress: bool = False) -> System:
+    """What `match` writes as NAME.txt with these options (match.find's best candidate)."""
     from tqdm import tqdm
 
-    from .refine import refine
-
     def run(clips: np.ndarray) -> list:
-        out = []
-        for c in tqdm(clips, desc="network+search", unit="clip", disable=not progress):
-            starts = [g.patch for g in M.predict(model, vocab, c, beams=beams, top_k=beams)[0]]
-            out.append(refine(c, starts, renders=renders, seconds=None, pool=pool).patch)
-        return out
+        return [find(c, model, vocab, options, pool)[0][0].patch
+                for c in tqdm(clips, desc="match", unit="clip", disable=not progress)]
 
     return run
 
 
-def search_only(renders: int, seed: int = 54321, pool=None, progress: bool = False) -> System:
-    """CMA-ES alone: from a random patch (its choices fixed), with the same render budget."""
+def search_only(renders: int | None, seconds: float | None = None, seed: int = 54321, pool=None,
+                progress: bool = False) -> System:
+    """CMA-ES alone: from a random patch (its choices fixed), with the same budget."""
     from tqdm import tqdm
 
     from .refine import refine
 
     def run(clips: np.ndarray) -> list:
-        return [refine(c, [sample_patch(clip_rng(seed, i))], renders=renders, seconds=None, pool=pool).patch
+        return [refine(c, [sample_patch(clip_rng(seed, i))], renders=renders, seconds=seconds, pool=pool).patch
                 for i, c in enumerate(tqdm(clips, desc="search only", unit="clip", disable=not progress))]
 
     return run
@@ -93,10 +87,10 @@ def typical_patch(train: str | Path, limit: int = 20000) -> Patch:
     rows = list(_label_rows(train, limit))
     values: dict = {}
     for f in FIELDS:
-        seen = [r[f.name] for r in rows if _applies(f.name, values, r)]
-        if f.kind == "choice" or f.name == "voices":
+        seen = [r[f.name] for r in rows if _applies(f, values, r)]
+        if f.error == "exact":
             values[f.name] = Counter(seen).most_common(1)[0][0]
-        elif null_rule(f.name, values) is not True:
+        elif null_rule(f, values) is not True:
             finite = [v for v in seen if v is not None and not math.isinf(v)]
             values[f.name] = float(np.median(finite)) if f.kind not in ("int", "hz", "note") else int(np.median(finite))
         else:
@@ -111,11 +105,9 @@ def _label_rows(folder, limit):
         yield row
 
 
-def _applies(name: str, values: dict, row: dict) -> bool:
-    """Rows that agree with the choices made so far, for the fields that depend on them."""
-    if name == "lfo_depth" and values.get("lfo_target") is not None:
-        return row["lfo_target"] == values["lfo_target"]
-    return True
+def _applies(f: Field, values: dict, row: dict) -> bool:
+    """Rows that agree with the choice a field's value depends on (spec.Field.given)."""
+    return f.given is None or values.get(f.given) is None or row[f.given] == values[f.given]
 
 
 def mean_mode(train: str | Path) -> System:
@@ -127,7 +119,7 @@ class NearestNeighbour:
     """The training clip nearest in log-mel space (L2 over the pooled log-mel the model sees)."""
 
     def __init__(self, train: str | Path, limit: int = 20000, pool: int = 2, chunk: int = 512) -> None:
-        self.logmel = M.LogMel(pool)
+        self.logmel = front_end(pool)
         clips, self.patches = load_clips(train, limit)
         feats = [self._features(clips[i : i + chunk]) for i in range(0, len(clips), chunk)]
         self.bank = torch.cat(feats)
@@ -242,8 +234,6 @@ def load_test_set(folder: str | Path, limit: int) -> tuple[np.ndarray, list]:
 
 def load_sounds(folder: str | Path, limit: int) -> tuple[np.ndarray, list[str]]:
     """Every readable sound of a folder as standard clips (unreadable ones are skipped, named)."""
-    from .match import collect_inputs
-
     clips, names = [], []
     for f in collect_inputs([Path(folder)])[:limit]:
         try:
@@ -279,17 +269,17 @@ def write_report(report: Report, out: str | Path) -> list[Path]:
     return [out / "report.json", out / "report.md", out / "mss.png"]
 
 
-def systems_for(model_dir, train: str | Path | None, baselines: bool, beams: int, top_k: int,
-                nn_limit: int, refine_renders: int | None = None, pool=None) -> dict[str, System]:
-    from .match import load_model
-
+def systems_for(model_dir, train: str | Path | None, baselines: bool, options: MatchOptions, nn_limit: int,
+                pool=None) -> dict[str, System]:
+    """The systems to score: the network alone, `match` with `options` (and with its search if
+    they refine, beside search alone at the same budget), and the baselines."""
     net, vocab = load_model(model_dir)
     found: dict[str, System] = {"network": network(net, vocab)}  # greedy
-    if top_k > 1:  # what `match --top-k K` does: K beams, the best by MSS
-        found[f"network, best of {top_k} beams"] = network(net, vocab, beams=max(beams, top_k), top_k=top_k)
-    if refine_renders:
-        found["network+search"] = refined(net, vocab, refine_renders, max(beams, 4), pool, progress=True)
-        found["search only"] = search_only(refine_renders, pool=pool, progress=True)
+    if options.beams > 1:
+        found[f"match ({options.beams} beams ranked by MSS)"] = matched(net, vocab, replace(options, refine=False))
+    if options.refine:
+        found["match --refine"] = matched(net, vocab, options, pool, progress=True)
+        found["search only"] = search_only(options.renders, options.seconds, pool=pool, progress=True)
     if baselines:
         found["random"] = random_patch()
         if train is None:
@@ -297,4 +287,3 @@ def systems_for(model_dir, train: str | Path | None, baselines: bool, beams: int
         found["mean/mode"] = mean_mode(train)
         found["nearest neighbour"] = NearestNeighbour(train, nn_limit)
     return found
-

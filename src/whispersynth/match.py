@@ -1,24 +1,47 @@
 """The main job: a sound in, the settings that make it out, ranked by how they sound.
 
-`match_clip` listens (the network's beams), renders each candidate and ranks them by the
-multi-resolution STFT distance to the input; `write_match` writes what a producer takes away.
+`find` listens (the network's beams), renders each candidate, ranks them by the
+multi-resolution STFT distance to the input and optionally refines the best by search;
+`write_match` writes what a producer takes away. `MatchOptions` is the one set of choices
+(and defaults) the CLI, the app and `evaluate` pass to `find`, so a measured figure is a
+figure of what a user runs.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import audio, metrics, settings, synth
-from . import model as M
 from .errors import AudioError, WhisperSynthError
-from .files import atomic_path, write_text
+from .files import atomic_path, write_bytes, write_text
 from .spec import Patch
 
 BUNDLED = Path(__file__).parent / "models" / "default"
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif", ".mp3", ".au", ".caf")
+
+
+@dataclass(frozen=True)
+class MatchOptions:
+    """How one clip is matched: `beams` guesses from beam search, all rendered and ranked by
+    MSS, the best `top_k` kept; with `refine`, CMA-ES from the ranked beams within `renders`
+    renders or `seconds` (renders win when both are given), in `workers` processes."""
+
+    beams: int = 4
+    top_k: int = 1
+    refine: bool = False
+    renders: int | None = None
+    seconds: float | None = 12.0
+    workers: int = os.cpu_count() or 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "beams", max(self.beams, self.top_k))
+        if self.renders is not None:
+            object.__setattr__(self, "seconds", None)
 
 
 @dataclass(frozen=True)
@@ -33,6 +56,8 @@ class Candidate:
 
 def load_model(folder: str | Path | None = None):
     """The bundled model unless a folder is given; ModelError if it is not a model folder."""
+    from . import model as M  # torch and transformers load only when a model is wanted
+
     return M.load(Path(folder) if folder else BUNDLED)
 
 
@@ -49,46 +74,64 @@ def rank(clip: np.ndarray, guesses: list) -> list[Candidate]:
     return sorted(out, key=lambda c: c.distance)
 
 
-def match_clip(clip: np.ndarray, model, vocab, top_k: int = 1, beams: int | None = None) -> list[Candidate]:
-    """The `top_k` best patches for one standard clip, best first."""
-    guesses = M.predict(model, vocab, clip, beams=max(beams or top_k, top_k), top_k=top_k)[0]
-    return rank(clip, guesses)
-
-
-def refine_match(clip: np.ndarray, candidates: list[Candidate], renders: int | None, seconds: float | None,
-                 pool=None, progress=None) -> Candidate:
-    """CMA-ES refinement (see refine.py) from the network's candidates; the refined candidate."""
+def refine_match(clip: np.ndarray, candidates: list[Candidate], options: MatchOptions, pool=None,
+                 progress=None) -> Candidate:
+    """CMA-ES refinement (see refine.py) from the ranked candidates; the refined candidate."""
     from .refine import refine
 
-    found = refine(clip, [c.patch for c in candidates], renders=renders, seconds=seconds, pool=pool,
-                   progress=progress)
+    found = refine(clip, [c.patch for c in candidates], renders=options.renders, seconds=options.seconds,
+                   pool=pool, progress=progress)
     return Candidate(found.patch, candidates[0].score, synth.render(found.patch), found.distance)
 
 
-def find(clip: np.ndarray, model, vocab, top_k: int = 1, beams: int = 4, refine: bool = False,
-         renders: int | None = None, seconds: float | None = None, pool=None,
+@contextlib.contextmanager
+def search_pool(options: MatchOptions):
+    """The render processes a refining match uses (None when it does not refine or has one worker)."""
+    from .refine import render_pool
+
+    pool = render_pool(options.workers) if options.refine else None
+    try:
+        yield pool
+    finally:
+        if pool is not None:
+            pool.terminate()
+
+
+def find(clip: np.ndarray, model, vocab, options: MatchOptions = MatchOptions(), pool=None,
          progress=None) -> tuple[list[Candidate], Candidate]:
     """The main job on one clip: the `top_k` candidates to write, best first, and the network's
-    own best guess. With `refine`, search starts from every beam and its result comes first."""
-    beams = max(beams, top_k)
-    found = match_clip(clip, model, vocab, top_k=beams if refine else top_k, beams=beams)
-    if refine:
-        return [refine_match(clip, found, renders, seconds, pool, progress), *found[1:top_k]], found[0]
-    return found, found[0]
+    own best guess (the best beam by sound). With `refine`, the search's result comes first."""
+    from . import model as M
+
+    guesses = M.predict(model, vocab, clip, beams=options.beams, top_k=options.beams)[0]
+    ranked = rank(clip, guesses)
+    if options.refine:
+        return [refine_match(clip, ranked, options, pool, progress), *ranked[1 : options.top_k]], ranked[0]
+    return ranked[: options.top_k], ranked[0]
 
 
-def write_network_guess(out_dir: Path, stem: str, c: Candidate) -> list[Path]:
-    """With --refine, the network's own best guess is kept as STEM.net.txt / STEM.net.vital."""
-    txt, vital = out_dir / f"{stem}.net.txt", out_dir / f"{stem}.net.vital"
-    write_text(txt, settings.format(c.patch))
-    write_text(vital, synth.preset_json(c.patch))
-    return [txt, vital]
+def _write_presets(names: dict[str, Path], patch: Patch, fxp: bool) -> list[Path]:
+    """The settings and the presets of one patch; `fxp` adds the Serum 1 preset."""
+    from .serum import to_fxp
+
+    write_text(names["txt"], settings.format(patch))
+    write_text(names["vital"], synth.preset_json(patch))
+    if not fxp:
+        return [names["txt"], names["vital"]]
+    write_bytes(names["fxp"], to_fxp(patch))
+    return [names["txt"], names["vital"], names["fxp"]]
+
+
+def write_network_guess(out_dir: Path, stem: str, c: Candidate, fxp: bool = True) -> list[Path]:
+    """With --refine, the network's own best guess is kept as STEM.net.txt / .vital / .fxp."""
+    return _write_presets({k: out_dir / f"{stem}.net{suffix}" for k, suffix in PRESETS}, c.patch, fxp)
 
 
 def warnings_for(clip: np.ndarray) -> list[str]:
     """Signs that the input is beyond what one oscillator can express (warn, don't fail)."""
     found = []
-    spec = np.abs(np.fft.rfft(clip[: 16000] * np.hanning(min(16000, clip.size))))
+    second = audio.SAMPLE_RATE  # the first second of the clip
+    spec = np.abs(np.fft.rfft(clip[:second] * np.hanning(min(second, clip.size))))
     power = spec**2
     top = np.sort(power)[::-1]
     peaks = np.count_nonzero(power > top[0] * 1e-2)
@@ -100,27 +143,41 @@ def warnings_for(clip: np.ndarray) -> list[str]:
     return found
 
 
+PRESETS = (("txt", ".txt"), ("vital", ".vital"), ("fxp", ".fxp"))
+OUTPUTS = (*PRESETS, ("match", ".match.wav"), ("preview", ".preview.wav"), ("png", ".png"))
+
+
 def output_names(out_dir: Path, stem: str, rank_index: int) -> dict[str, Path]:
     """File names of one candidate: plain for the best, `.top2`, `.top3`, ... for the others."""
     tag = "" if rank_index == 0 else f".top{rank_index + 1}"
-    return {kind: out_dir / f"{stem}{tag}{suffix}" for kind, suffix in
-            (("txt", ".txt"), ("vital", ".vital"), ("match", ".match.wav"), ("preview", ".preview.wav"),
-             ("png", ".png"))}
+    return {kind: out_dir / f"{stem}{tag}{suffix}" for kind, suffix in OUTPUTS}
 
 
-def write_match(out_dir: Path, stem: str, clip: np.ndarray, candidates: list[Candidate]) -> list[Path]:
-    """Write the settings, preset, renders and picture of every candidate; returns the paths."""
+def write_match(out_dir: Path, stem: str, clip: np.ndarray, candidates: list[Candidate],
+                fxp: bool = True) -> list[Path]:
+    """Write the settings, presets, renders and picture of every candidate; returns the paths."""
     written = []
     for i, c in enumerate(candidates):
         names = output_names(out_dir, stem, i)
-        write_text(names["txt"], settings.format(c.patch))
-        write_text(names["vital"], synth.preset_json(c.patch))
+        written += _write_presets(names, c.patch, fxp)
         audio.write_wav(names["match"], c.render, audio.SAMPLE_RATE)
         preview = synth.render(c.patch, sample_rate=synth.VITAL_RATE, stereo=True, normalize=False)
         audio.write_wav(names["preview"], preview, synth.VITAL_RATE)
         plot_match(names["png"], clip, c)
-        written += list(names.values())
+        written += [names["match"], names["preview"], names["png"]]
     return written
+
+
+PLOT_FLOOR_DB = -120.0  # the pictures' floor: digital silence is drawn in its colour
+
+
+def spectrogram_db(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Power spectrogram in dB (512-point frames every 8 ms), floored at PLOT_FLOOR_DB so silence
+    has a colour; with its frequencies and times."""
+    from matplotlib import mlab
+
+    power, freqs, times = mlab.specgram(x, NFFT=512, Fs=audio.SAMPLE_RATE, noverlap=384)
+    return 10 * np.log10(np.maximum(power, 10 ** (PLOT_FLOOR_DB / 10))), freqs, times
 
 
 def plot_match(png: Path, clip: np.ndarray, c: Candidate) -> None:
@@ -132,8 +189,8 @@ def plot_match(png: Path, clip: np.ndarray, c: Candidate) -> None:
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 4), gridspec_kw={"width_ratios": [1, 1, 0.9]})
     for ax, x, title in ((axes[0], clip, "input"), (axes[1], c.render, f"match (MSS {c.distance:.3f})")):
-        with np.errstate(divide="ignore"):  # digital silence is -inf dB, drawn as the floor
-            ax.specgram(x, NFFT=512, Fs=audio.SAMPLE_RATE, noverlap=384, cmap="magma", vmin=-120)
+        db, freqs, times = spectrogram_db(x)
+        ax.pcolormesh(times, freqs, db, cmap="magma", vmin=PLOT_FLOOR_DB, shading="auto")
         ax.set_title(title)
         ax.set_xlabel("s")
     axes[0].set_ylabel("Hz")

@@ -6,10 +6,9 @@ import math
 
 import numpy as np
 
-from .spec import Patch
+from .audio import CLIP_SECONDS
+from .spec import FIELDS, Field, Patch
 
-CATEGORICAL = ("waveform", "voices", "filter_type", "lfo_target")
-TIMES = ("attack", "decay", "release", "length")
 FLOOR_DB = -60.0  # sustain levels below this are compared as -60 dB (-inf included)
 
 
@@ -21,31 +20,38 @@ def _st(p: float, t: float) -> float:
     return abs(12.0 * math.log2(max(p, 1e-3) / max(t, 1e-3)))
 
 
-def field_errors(pred: Patch, true: Patch) -> dict[str, float]:
-    """Per field: 1/0 correctness for categories; for numbers the error in semitones (cutoff,
-    note), percent (times, LFO rate), dB (sustain), or absolute (detune, LFO depth). NaN where
-    the field does not apply to both patches."""
-    out: dict[str, float] = {f: float(getattr(pred, f) == getattr(true, f)) for f in CATEGORICAL}
-    out["note"] = float(abs(pred.note - true.note))
-    for f in TIMES:
-        out[f] = _pct(getattr(pred, f), getattr(true, f))
-    out["sustain"] = abs(max(pred.sustain, FLOOR_DB) - max(true.sustain, FLOOR_DB))
-    both = pred.filter_type is not None and true.filter_type is not None
-    out["cutoff"] = _st(pred.cutoff, true.cutoff) if both else math.nan
-    out["detune"] = abs(pred.detune - true.detune) if pred.detune is not None and true.detune is not None else math.nan
-    same_lfo = pred.lfo_target is not None and pred.lfo_target == true.lfo_target
-    out["lfo_rate"] = _pct(pred.lfo_rate, true.lfo_rate) if same_lfo else math.nan
-    out["lfo_depth"] = abs(pred.lfo_depth - true.lfo_depth) if same_lfo else math.nan
-    return out
+ERRORS = {
+    "semitones": _st,
+    "percent": _pct,
+    "db": lambda p, t: abs(max(p, FLOOR_DB) - max(t, FLOOR_DB)),
+    "absolute": lambda p, t: float(abs(p - t)),
+}
 
 
-# Where a 16 kHz, 3 s clip shows a field (FORMAT.md "What a clip can and cannot show").
+def field_error(f: Field, pred, true) -> float:
+    """One field's error, by its kind (spec.Field.error): 1/0 correctness for categories; for
+    numbers semitones (cutoff), percent (times, LFO rate), dB (sustain) or the plain difference
+    (note, detune, LFO depth). NaN where the field does not apply to both patches."""
+    p, t = getattr(pred, f.name), getattr(true, f.name)
+    if f.error == "exact":
+        return float(p == t)
+    if p is None or t is None or (f.given and getattr(pred, f.given) != getattr(true, f.given)):
+        return math.nan
+    return ERRORS[f.error](p, t)
+
+
+def field_errors(pred, true) -> dict[str, float]:
+    """Every field's error (see field_error), in the table's order."""
+    return {f.name: field_error(f, pred, true) for f in true.FIELDS}
+
+
+# Where a 16 kHz, 3 s clip shows a field (docs/FORMAT.md "What a clip can and cannot show").
 AUDIBLE_CUTOFF_HZ = 6000  # a filter cutoff above this moves nothing a 16 kHz clip keeps
 MIN_BEAT_HZ = 0.5  # unison beating slower than this shows less than two beats in 3 s
 MIN_LFO_DEPTH = {"Pitch": 0.1, "Filter Cutoff": 1.0, "Volume": 1.0}
 
 
-def audible(p: Patch, clip_seconds: float = 3.0) -> dict[str, bool]:
+def audible(p: Patch, clip_seconds: float = CLIP_SECONDS) -> dict[str, bool]:
     """Per field, whether this patch's value of it can be heard in its standard render."""
     filt = p.filter_type is not None and p.cutoff <= AUDIBLE_CUTOFF_HZ
     f0 = 440.0 * 2 ** ((p.note - 69) / 12)
@@ -69,27 +75,26 @@ def audible_only(errors: dict[str, float], true: Patch) -> dict[str, float]:
     return {k: (v if heard.get(k, True) else math.nan) for k, v in errors.items()}
 
 
-UNITS = {"note": "st", "cutoff": "st", "sustain": "dB", "detune": "st", "lfo_depth": "st|dB",
-         **{f: "%" for f in (*TIMES, "lfo_rate")}}
-
-
-def summarize(rows: list[dict[str, float]]) -> dict[str, float]:
-    """Accuracy (mean) of categorical fields, median error of numeric ones, note exact rate."""
+def summarize(rows: list[dict[str, float]], fields: tuple[Field, ...] = FIELDS) -> dict[str, float]:
+    """Accuracy (mean) of the exact-or-not fields, median error of the others, and for notes the
+    exact and within-a-semitone rates."""
     out: dict[str, float] = {}
     if not rows:
         return out
-    for key in rows[0]:
-        values = np.array([r[key] for r in rows], dtype=float)
+    for f in fields:
+        values = np.array([r[f.name] for r in rows if f.name in r], dtype=float)
         values = values[~np.isnan(values)]
         if values.size == 0:
             continue
-        if key in CATEGORICAL:
-            out[f"{key}_acc"] = float(values.mean())
+        if f.error == "exact":
+            out[f"{f.name}_acc"] = float(values.mean())
         else:
-            out[f"{key}_median_err"] = float(np.median(values))
-    notes = np.array([r["note"] for r in rows])
-    out["note_exact"] = float(np.mean(notes == 0))
-    out["note_within_1st"] = float(np.mean(notes <= 1))
+            out[f"{f.name}_median_err"] = float(np.median(values))
+    for f in fields:
+        if f.kind == "note":
+            notes = np.array([r[f.name] for r in rows])
+            out[f"{f.name}_exact"] = float(np.mean(notes == 0))
+            out[f"{f.name}_within_1st"] = float(np.mean(notes <= 1))
     return out
 
 
@@ -142,7 +147,7 @@ def spectral_convergence(a, b) -> np.ndarray:
 
 
 def _logmel(x):
-    from .model import front_end
+    from .features import front_end
 
     return front_end(1)(x)
 

@@ -8,8 +8,8 @@ A trained model is a folder in the `save_pretrained` layout: `config.json`,
 from __future__ import annotations
 
 import copy
-import functools
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,19 +18,17 @@ import torch
 from transformers import GenerationMixin, LogitsProcessor, LogitsProcessorList, WhisperConfig
 from transformers import WhisperForConditionalGeneration
 
-from .audio import CLIP_SECONDS, SAMPLE_RATE
 from .errors import WhisperSynthError
+from .features import FRAMES, N_MELS, front_end
 from .spec import FIELDS, Patch
 from .tokens import BOS, EOS, PAD, Vocab
 
-N_MELS, N_FFT, HOP = 80, 400, 160  # Whisper's front end: 25 ms windows every 10 ms
-FRAMES = int(SAMPLE_RATE * CLIP_SECONDS) // HOP  # 300 frames for the 3 s clip
 MAX_TOKENS = 32
 
 # name: (d_model, encoder layers, decoder layers, attention heads, feed-forward width)
 SHAPES = {
     "debug": (64, 1, 1, 2, 128),
-    "cpu": (256, 3, 3, 4, 1024),  # TRAINING-NOTES: beat "tiny" at equal CPU time
+    "cpu": (256, 3, 3, 4, 1024),  # beat "tiny" at equal CPU time in the first CPU probe
     "tiny": (384, 4, 4, 6, 1536),
     "base": (512, 6, 6, 8, 2048),
     "small": (768, 12, 12, 12, 3072),
@@ -102,51 +100,19 @@ def add_lora(model, rank: int = 8):
 # ---------------------------------------------------------------- features
 
 
-class LogMel(torch.nn.Module):
-    """Whisper's log-mel front end in torch (tested against WhisperFeatureExtractor), with
-    optional averaging of `pool` frames in time."""
-
-    def __init__(self, pool: int = 1) -> None:
-        super().__init__()
-        from transformers import WhisperFeatureExtractor
-
-        fe = WhisperFeatureExtractor(feature_size=N_MELS, sampling_rate=SAMPLE_RATE, hop_length=HOP,
-                                     chunk_length=int(CLIP_SECONDS), n_fft=N_FFT)
-        self.register_buffer("mel", torch.from_numpy(fe.mel_filters.T.astype(np.float32)), persistent=False)
-        self.register_buffer("window", torch.hann_window(N_FFT), persistent=False)
-        self.pool = pool
-
-    def forward(self, audio: torch.Tensor) -> torch.Tensor:
-        """(batch, samples) at 16 kHz -> (batch, 80, frames / pool)."""
-        audio = torch.nn.functional.pad(audio, (0, max(0, FRAMES * HOP - audio.shape[-1])))[..., : FRAMES * HOP]
-        stft = torch.stft(audio, N_FFT, HOP, window=self.window, return_complex=True)
-        power = (stft[..., :-1].abs() ** 2).contiguous()
-        log_spec = torch.clamp(self.mel @ power, min=1e-10).log10()
-        top = log_spec.amax(dim=(1, 2), keepdim=True)
-        log_spec = (torch.maximum(log_spec, top - 8.0) + 4.0) / 4.0
-        if self.pool > 1:
-            log_spec = torch.nn.functional.avg_pool1d(log_spec, self.pool)
-        return log_spec
-
-
 def features(model, audio: np.ndarray | torch.Tensor) -> torch.Tensor:
-    """Standard clips (batch, 48000) or one clip (48000,) -> the model's input features."""
+    """Standard clips (batch, 48000) or one clip (48000,) -> the model's input features (the
+    audio stage's front end, with the model's pooling)."""
     x = torch.as_tensor(np.asarray(audio, dtype=np.float32))
     x = x[None] if x.ndim == 1 else x
     return front_end(getattr(model.config, "whispersynth_pool", 1))(x)
-
-
-@functools.lru_cache(maxsize=4)
-def front_end(pool: int) -> LogMel:
-    """One LogMel per pooling (building it computes the mel filters)."""
-    return LogMel(pool)
 
 
 # ---------------------------------------------------------------- constrained decoding
 
 
 class ValidPatchOnly(LogitsProcessor):
-    """Masks every token that cannot come next in a valid patch (FORMAT.md's rules)."""
+    """Masks every token that cannot come next in a valid patch (docs/FORMAT.md's rules)."""
 
     def __init__(self, vocab: Vocab) -> None:
         self.vocab = vocab
@@ -171,12 +137,14 @@ class Guess:
 
 
 @torch.inference_mode()
-def generate_ids(model, vocab: Vocab, audio, beams: int = 1, top_k: int = 1) -> tuple[list[list[int]], list[float]]:
-    """Constrained decoding: `top_k` token sequences per clip (clip-major) and their scores."""
+def generate_ids(model, vocab: Vocab, audio, beams: int = 1, top_k: int = 1,
+                 constrained: bool = True) -> tuple[list[list[int]], list[float]]:
+    """Constrained decoding (unless told otherwise, to measure what the network does alone):
+    `top_k` token sequences per clip (clip-major) and their scores."""
     out = GenerationMixin.generate(
         model, input_features=features(model, audio), max_new_tokens=len(FIELDS) + 1,
         num_beams=max(beams, top_k), num_return_sequences=top_k, do_sample=False,
-        logits_processor=LogitsProcessorList([ValidPatchOnly(vocab)]), output_scores=True,
+        logits_processor=LogitsProcessorList([ValidPatchOnly(vocab)] if constrained else []), output_scores=True,
         return_dict_in_generate=True, decoder_start_token_id=BOS, eos_token_id=EOS, pad_token_id=PAD,
     )
     scores = getattr(out, "sequences_scores", None)
@@ -189,6 +157,58 @@ def predict(model, vocab: Vocab, audio, beams: int = 1, top_k: int = 1) -> list[
     seqs, scores = generate_ids(model, vocab, audio, beams, top_k)
     guesses = [Guess(vocab.decode(seq), score) for seq, score in zip(seqs, scores)]
     return [guesses[i : i + top_k] for i in range(0, len(guesses), top_k)]
+
+
+# ---------------------------------------------------------------- search over the network's doubts
+
+
+def branched(f) -> bool:
+    """Fields whose doubts the search branches on: the categorical choices and the note."""
+    return f.error == "exact" or f.kind == "note"
+
+
+@torch.inference_mode()
+def complete(model, vocab: Vocab, encoded, prefix: list[int], mask: ValidPatchOnly) -> tuple[list[int], list[torch.Tensor]]:
+    """Greedy constrained decoding of one clip (its encoder output) after a forced `prefix` of
+    field tokens: the whole token sequence (no <bos>) and the log-probabilities of each decoded step."""
+    out = GenerationMixin.generate(
+        model, encoder_outputs=encoded, decoder_input_ids=torch.tensor([[BOS, *prefix]]),
+        max_new_tokens=len(vocab.table) + 1 - len(prefix), num_beams=1, do_sample=False,
+        logits_processor=LogitsProcessorList([mask]), output_scores=True, return_dict_in_generate=True,
+        decoder_start_token_id=BOS, eos_token_id=EOS, pad_token_id=PAD,
+    )
+    return out.sequences[0, 1:].tolist(), [torch.log_softmax(s[0].float(), -1) for s in out.scores]
+
+
+@torch.inference_mode()
+def doubts(model, vocab: Vocab, clip, count: int, min_p: float = 0.01, width: int = 3) -> list[Guess]:
+    """Up to `count` distinct patches for one clip: the greedy patch, then one per alternative
+    the network doubts between (up to `width` per categorical field or note, each at least
+    `min_p` likely), the rest decoded again after that forced choice. Alternatives are taken
+    rank by rank across fields (every field's likeliest alternative first), so one flat field
+    cannot spend the whole budget. Each guess scores its sequence's log-probability."""
+    encoded = model.get_encoder()(input_features=features(model, clip))
+    mask = ValidPatchOnly(vocab)
+    seq, steps = complete(model, vocab, encoded, [], mask)
+    found = {vocab.decode(seq): _logp(seq, steps)}
+    alternatives = []
+    for k, lp in enumerate(steps[: len(vocab.table)]):
+        if branched(vocab.table[k]):
+            ranked = [t for t in torch.topk(lp, width + 1).indices.tolist() if t != seq[k]][:width]
+            alternatives += [(rank, -float(lp[t]), k, t) for rank, t in enumerate(ranked) if lp[t] >= math.log(min_p)]
+    for _, _, k, token in sorted(alternatives):
+        if len(found) >= count:
+            break
+        prefix = [*seq[:k], token]
+        tail, tail_steps = complete(model, vocab, encoded, prefix, mask)
+        logp = _logp(seq[:k], steps) + float(steps[k][token]) + _logp(tail[k + 1 :], tail_steps)
+        found.setdefault(vocab.decode(tail), logp)
+    return [Guess(p, score) for p, score in found.items()]
+
+
+def _logp(tokens: list[int], steps: list[torch.Tensor]) -> float:
+    """The log-probability of decoded tokens, given each step's log-probabilities."""
+    return sum(float(lp[t]) for lp, t in zip(steps, tokens))
 
 
 # ---------------------------------------------------------------- folders
@@ -206,17 +226,45 @@ def save(model, folder: str | Path, vocab: Vocab, half: bool = False) -> None:
     (folder / "vocab.json").write_text(json.dumps(vocab.to_json()) + "\n")
 
 
+def _read_json(folder: Path, name: str):
+    try:
+        return json.loads((folder / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:  # ValueError: not UTF-8, or not JSON
+        raise ModelError(f"{folder}: {name} is not readable JSON ({e})") from None
+
+
 def load(folder: str | Path) -> tuple[WhisperForConditionalGeneration, Vocab]:
     """A trained model folder -> (model in eval mode, its vocabulary); ModelError if unusable."""
+    from transformers.utils import logging as hf_logging
+
     folder = Path(folder)
     vocab = Vocab()
     for needed in ("config.json", "model.safetensors", "vocab.json"):
         if not (folder / needed).is_file():
             raise ModelError(f"{folder}: not a model folder (no {needed})")
-    if json.loads((folder / "vocab.json").read_text()) != vocab.to_json():
+    if _read_json(folder, "vocab.json") != vocab.to_json():
         raise ModelError(f"{folder}: the model was trained with other settings tokens than this version's")
-    from transformers.utils import logging as hf_logging
-
+    config = _read_json(folder, "config.json")
+    if not (isinstance(config, dict) and config.get("model_type") == "whisper"
+            and config.get("vocab_size") == len(vocab) and config.get("num_mel_bins") == N_MELS):
+        raise ModelError(f"{folder}: config.json is not a Whisper config for {len(vocab)} settings tokens "
+                         f"and {N_MELS} mel bins")
     hf_logging.disable_progress_bar()  # "Loading weights" bars would bury the command's own output
-    model = WhisperForConditionalGeneration.from_pretrained(folder, use_safetensors=True, dtype=torch.float32)
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # a bad checkpoint's load report is many lines; ModelError says it in one
+    try:
+        model, info = WhisperForConditionalGeneration.from_pretrained(
+            folder, use_safetensors=True, dtype=torch.float32, output_loading_info=True,
+            ignore_mismatched_sizes=True)  # reported below, in one line
+    except Exception as e:  # noqa: BLE001 - safetensors, huggingface_hub and torch each raise their own types
+        raise ModelError(f"{folder}: cannot load model.safetensors with its config.json "
+                         f"({(str(e).strip().splitlines() or [type(e).__name__])[0]})") from None
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    # transformers fills missing or misshapen weights with random ones and carries on
+    for key, what in (("missing_keys", "lacks"), ("mismatched_keys", "has other shapes for")):
+        names = sorted(k[0] if isinstance(k, tuple) else str(k) for k in info[key])  # mismatches: (name, shapes)
+        if names:
+            raise ModelError(f"{folder}: model.safetensors {what} {len(names)} of the weights "
+                             f"config.json describes (e.g. {names[0]})")
     return model.eval(), vocab

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from . import audio, settings
-from .data import DatasetSpec, DataError, _write_part, iter_rows, read_spec, to_row
+from .data import DatasetSpec, DataError, iter_rows, read_spec, to_row, write_part
 from .errors import WhisperSynthError
 from .files import write_text
 
@@ -71,10 +71,10 @@ def import_pairs(folder: Path, out: Path, part_size: int = 500) -> ImportReport:
         rows.append(to_row(report.imported, patch, clip, draws=0))
         report.imported += 1
         if len(rows) == part_size:  # stream: never more than one part in memory
-            _write_part(out, report.imported // part_size - 1, rows)
+            write_part(out, report.imported // part_size - 1, rows)
             rows = []
     if rows:
-        _write_part(out, (report.imported - 1) // part_size, rows)
+        write_part(out, (report.imported - 1) // part_size, rows)
     if not report.imported:
         raise DataError(f"{folder}: no usable pairs ({len(report.skipped)} skipped: {'; '.join(report.skipped[:3])})")
     spec = DatasetSpec(n=report.imported, seed=-1, part_size=part_size, source=f"imported from {folder}")

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import metrics, synth
 from .errors import AudioError
-from .spec import FIELD, LFO_DEPTH_RANGE, Patch
+from .spec import FIELD, FIELDS, LFO_DEPTH_RANGE, Patch
 
 FLOOR_DB = -60.0  # the search keeps sustain above this: lower is silence to the MSS as well
 SIGMA0 = 0.07  # initial step in the unit cube: 0.28 decade of time, 8 semitones of cutoff
@@ -38,7 +38,7 @@ def _bounds(name: str, p: Patch) -> tuple[float, float, bool]:
     return float(lo), float(hi), f.curve == "log"
 
 
-SEARCHED = ("attack", "decay", "sustain", "release", "length", "cutoff", "detune", "lfo_rate", "lfo_depth")
+SEARCHED = tuple(f.name for f in FIELDS if f.searched)
 
 
 def free_fields(p: Patch) -> list[str]:
@@ -111,6 +111,7 @@ class Refined:
     renders: int
     seconds: float
     history: list[tuple[float, int, float]]  # (seconds, renders, best distance so far)
+    runs: dict[tuple, int]  # renders spent by the CMA-ES run of each categorical choice (categorical_key)
 
 
 def categorical_key(p: Patch) -> tuple:
@@ -118,12 +119,16 @@ def categorical_key(p: Patch) -> tuple:
     return (p.waveform, p.voices, p.filter_type, p.lfo_target, p.note)
 
 
-def refine(target: np.ndarray, starts: list[Patch], renders: int | None = None, seconds: float | None = 15.0,
+def refine(target: np.ndarray, starts: list[Patch], renders: int | None = None, seconds: float | None = None,
            pool=None, seed: int = 0, progress: Callable[[float, int], None] | None = None) -> Refined:
     """CMA-ES from each distinct categorical choice among `starts` (best first), within a budget
-    of `renders` renders and/or `seconds`, rendering in `pool` (see render_pool) or in this
-    process; returns the best patch found, never worse than the best start."""
+    of `renders` renders and/or `seconds` (match.MatchOptions has the defaults), rendering in
+    `pool` (see render_pool) or in this process; returns the best patch found, never worse
+    than the best start."""
     import cma
+
+    if renders is None and seconds is None:
+        raise ValueError("refine needs a budget: renders or seconds")
 
     t0 = time.perf_counter()
     scorer = Scorer(target, pool)
@@ -139,6 +144,7 @@ def refine(target: np.ndarray, starts: list[Patch], renders: int | None = None, 
     history = [(time.perf_counter() - t0, scorer.renders, best_d)]
     share_r = None if renders is None else max(0, renders - scorer.renders) / len(first)
     share_s = None if seconds is None else max(0.0, seconds - (time.perf_counter() - t0)) / len(first)
+    runs: dict[tuple, int] = {}
     for k, base in enumerate(first):
         names = free_fields(base)
         run_t0, run_r0 = time.perf_counter(), scorer.renders
@@ -162,4 +168,5 @@ def refine(target: np.ndarray, starts: list[Patch], renders: int | None = None, 
             history.append((time.perf_counter() - t0, scorer.renders, best_d))
             if progress:
                 progress(best_d, scorer.renders)
-    return Refined(best, best_d, start, start_d, scorer.renders, time.perf_counter() - t0, history)
+        runs[categorical_key(base)] = scorer.renders - run_r0
+    return Refined(best, best_d, start, start_d, scorer.renders, time.perf_counter() - t0, history, runs)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
-from .spec import FIELDS, LFO_DEPTH_SAMPLE, Field, Patch, allowed_choices, null_rule, snap
+from .audio import CLIP_SECONDS
+from .spec import LFO_DEPTH_SAMPLE, Field, Patch, allowed_choices, null_rule, snap
 
-CLIP_SECONDS = 3.0
 MIN_TAIL = 0.05  # shortest release range kept when the note fills the clip
-# Note and length come first: the release range depends on the tail the clip leaves after note-off.
-SAMPLE_ORDER = sorted(FIELDS, key=lambda f: f.name not in ("note", "length"))
+
+
+@functools.cache
+def sample_order(fields: tuple[Field, ...]) -> tuple[Field, ...]:
+    """Note and length come first: the release range depends on the tail the clip leaves
+    after note-off."""
+    return tuple(sorted(fields, key=lambda f: f.name not in ("note", "length")))
 
 
 def sample_range(field: Field, values: dict) -> tuple[float, float]:
@@ -25,14 +31,14 @@ def sample_range(field: Field, values: dict) -> tuple[float, float]:
 
 
 def _draw(field: Field, rng: np.random.Generator, values: dict):
-    rule = null_rule(field.name, values)
+    rule = null_rule(field, values)
     if rule is True:
         return None
     if field.special is not None and rng.random() < field.special[1]:
         if field.special[0] is not None or rule is None:
             return field.special[0]
     if field.kind == "choice":
-        choices = allowed_choices(field.name, values)
+        choices = allowed_choices(field, values)
         return choices[int(rng.integers(len(choices)))]
     lo, hi = sample_range(field, values)
     if field.kind in ("int", "note"):
@@ -42,18 +48,18 @@ def _draw(field: Field, rng: np.random.Generator, values: dict):
     return snap(field, rng.uniform(lo, hi))
 
 
-def sample_patch(rng: np.random.Generator) -> Patch:
+def sample_patch(rng: np.random.Generator, patch_type: type = Patch):
     """Draw one random valid patch (every field value reachable, see spec.FIELDS)."""
     values: dict = {}
-    for field in SAMPLE_ORDER:
+    for field in sample_order(patch_type.FIELDS):
         values[field.name] = _draw(field, rng, values)
-    return Patch(**values)
+    return patch_type(**values)
 
 
-def in_support(patch: Patch) -> bool:
+def in_support(patch) -> bool:
     """Whether the sampler can draw this patch (up to the grid)."""
     values = patch.values()
-    for field in SAMPLE_ORDER:
+    for field in sample_order(patch.FIELDS):
         value = values[field.name]
         if value is None or field.kind == "choice" or (field.special and value == field.special[0]):
             continue

@@ -1,13 +1,15 @@
-"""The settings text format (FORMAT.md): `parse(text) -> Patch` and `format(patch) -> str`.
+"""The settings text format (docs/FORMAT.md): `parse(text) -> Patch` and `format(patch) -> str`.
 
-The line layout below and the field table in `spec` are all the parser and writer know; both
-are generic over them.
+Both are generic over the field table in `spec`: each field names its line and its label
+within it, and the line layout is derived from that (`lines`).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from .spec import (
     LFO_DEPTH_RANGE,
     LFO_DEPTH_UNIT,
     NOTE_NAMES,
+    REQUIRED,
     Field,
     Patch,
     SettingsError,
@@ -30,28 +33,33 @@ _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
 
 @dataclass(frozen=True)
 class Line:
-    """One line of the format: its label and its parts as (sub-label or None, field name)."""
+    """One line of the format: its label and the fields written on it, in order."""
 
     label: str
-    parts: tuple[tuple[str | None, str], ...]
-    null: str | None = None  # the whole line may read e.g. "None"
-    optional: bool = False
+    parts: tuple[Field, ...]
+
+    @property
+    def null(self) -> str | None:
+        """What the whole line reads when every part is absent (e.g. "None"), if it may be."""
+        nulls = {f.null for f in self.parts}
+        return nulls.pop() if len(nulls) == 1 else None
+
+    @property
+    def optional(self) -> bool:
+        """A line may be left out when every field on it has a default."""
+        return all(f.default is not REQUIRED for f in self.parts)
 
 
-LINES: tuple[Line, ...] = (
-    Line("Waveform", ((None, "waveform"),)),
-    Line("Voices", ((None, "voices"),)),
-    Line("Oscillator Detune", ((None, "detune"),)),
-    Line("Filter Type", ((None, "filter_type"),)),
-    Line("Filter Cutoff", ((None, "cutoff"),)),
-    Line(
-        "ADSR Envelope",
-        (("Attack", "attack"), ("Decay", "decay"), ("Sustain", "sustain"), ("Release", "release")),
-    ),
-    Line("LFO Modulation", ((None, "lfo_target"), ("Rate", "lfo_rate"), ("Depth", "lfo_depth")), null="None"),
-    Line("Note", ((None, "note"), ("Length", "length")), optional=True),
-)
-DEFAULT_NOTE = {"note": 60, "length": 2.0}
+@functools.cache
+def lines(fields: tuple[Field, ...]) -> tuple[Line, ...]:
+    """The line layout of a field table: consecutive fields with the same line share it."""
+    out: list[Line] = []
+    for f in fields:
+        if out and out[-1].label == f.line:
+            out[-1] = Line(f.line, (*out[-1].parts, f))
+        else:
+            out.append(Line(f.line, (f,)))
+    return tuple(out)
 
 
 def _key(text: str) -> str:
@@ -65,11 +73,14 @@ def _number(text: str, suffix: str, what: str) -> tuple[float, str]:
     m = re.fullmatch(rf"({_NUMBER})\s*({suffix})", text.strip(), re.IGNORECASE)
     if not m:
         raise SettingsError(f"expected {what}, got {text.strip()!r}")
-    return float(m.group(1)), m.group(2).lower()
+    value = float(m.group(1))
+    if not math.isfinite(value):  # hundreds of digits overflow to inf, which no range check may see
+        raise SettingsError(f"expected {what}, got a number of {len(m.group(1))} characters")
+    return value, m.group(2).lower()
 
 
 def _parse_note(text: str) -> int:
-    m = re.fullmatch(r"([A-Ga-g]#?)\s*(-?\d+)", text.strip())
+    m = re.fullmatch(r"([A-Ga-g]#?)\s*(-?\d{1,6})", text.strip())  # int() refuses over 4300 digits
     name = m and m.group(1).upper()
     if not m or name not in NOTE_NAMES:
         raise SettingsError(f"expected a note like C4, A#3 or C-1 (sharps, no flats), got {text.strip()!r}")
@@ -115,10 +126,10 @@ def _parse_depth(text: str, target: str) -> float:
 def _split_parts(line: Line, rest: str) -> list[str]:
     items = [item.strip() for item in rest.split(",")]
     if len(items) != len(line.parts):
-        want = ", ".join(sub + ": …" if sub else "<value>" for sub, _ in line.parts)
+        want = ", ".join(f.part + ": …" if f.part else "<value>" for f in line.parts)
         raise SettingsError(f"expected {len(line.parts)} comma-separated parts ({want}), got {rest.strip()!r}")
     values = []
-    for (sub, _), item in zip(line.parts, items):
+    for sub, item in zip((f.part for f in line.parts), items):
         if sub is not None:
             head, sep, item = item.partition(":")
             if not sep or _key(head) != _key(sub):
@@ -129,10 +140,10 @@ def _split_parts(line: Line, rest: str) -> list[str]:
 
 def _parse_line(line: Line, rest: str) -> dict:
     if line.null is not None and _key(rest) == _key(line.null):
-        return {name: None for _, name in line.parts}
+        return {f.name: None for f in line.parts}
     out = {}
-    for (sub, name), item in zip(line.parts, _split_parts(line, rest)):
-        field = FIELD[name]
+    for field, item in zip(line.parts, _split_parts(line, rest)):
+        sub, name = field.part, field.name
         if name == "lfo_depth":
             out[name] = _parse_depth(item, out["lfo_target"])
             continue
@@ -153,15 +164,17 @@ def _split_lines(text: str | bytes) -> list[tuple[int, str]]:
             raise SettingsError(f"not UTF-8 text (byte {e.start}); is this a settings .txt file?") from None
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        raise SettingsError("empty settings: expected the lines Waveform, Voices, … (see FORMAT.md)")
+        raise SettingsError("empty settings: expected the lines Waveform, Voices, … (see docs/FORMAT.md)")
     if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
         raise SettingsError("contains binary data: expected plain settings text")
     return [(n, raw) for n, raw in enumerate(text.splitlines(), 1) if raw.strip()]
 
 
-def parse(text: str | bytes) -> Patch:
-    """Parse settings text (FORMAT.md) into a Patch; SettingsError names the line on any fault."""
-    by_key = {_key(line.label): line for line in LINES}
+def parse(text: str | bytes, patch_type: type = Patch):
+    """Parse settings text (docs/FORMAT.md) into a Patch (of `patch_type`, whose table gives
+    the lines); SettingsError names the line on any fault."""
+    layout = lines(patch_type.FIELDS)
+    by_key = {_key(line.label): line for line in layout}
     seen: dict[str, tuple[int, str]] = {}
     for n, raw in _split_lines(text):
         label, sep, rest = raw.partition(":")
@@ -169,28 +182,28 @@ def parse(text: str | bytes) -> Patch:
         if not sep or line is None:
             raise SettingsError(
                 f"line {n}: unknown line {label.strip()[:40]!r}; expected one of "
-                + ", ".join(line.label for line in LINES)
+                + ", ".join(line.label for line in layout)
             )
         if line.label in seen:
             raise SettingsError(f"line {n}: '{line.label}' is repeated (first on line {seen[line.label][0]})")
         seen[line.label] = (n, rest)
-    expected = [line.label for line in LINES if line.label in seen]
-    for line in LINES:
+    expected = [line.label for line in layout if line.label in seen]
+    for line in layout:
         if line.label not in seen and not line.optional:
             raise SettingsError(f"missing line '{line.label}'")
     if list(seen) != expected:
         first = next(a for a, b in zip(seen, expected) if a != b)
         raise SettingsError(f"line {seen[first][0]}: '{first}' is out of order; expected the order "
                             + ", ".join(expected))
-    values = dict(DEFAULT_NOTE)
-    for line in LINES:
+    values = {}
+    for line in layout:
         if line.label in seen:
             n, rest = seen[line.label]
             try:
                 values.update(_parse_line(line, rest))
             except SettingsError as e:
                 raise SettingsError(f"line {n} ({line.label}): {e}") from None
-    return Patch(**values)
+    return patch_type(**values)  # an absent optional line takes its fields' defaults
 
 
 # ---------------------------------------------------------------- writing
@@ -219,19 +232,19 @@ def format_value(field: Field, value, patch: Patch | None = None) -> str:
     return simple[kind](value)
 
 
-def format(patch: Patch, note: bool = True) -> str:  # noqa: A001 - the format's own verb
+def format(patch, note: bool = True) -> str:  # noqa: A001 - the format's own verb
     """Write a Patch as settings text; `note=False` leaves out the optional Note line."""
     out = []
-    for line in LINES:
+    for line in lines(patch.FIELDS):
         if line.optional and not note:
             continue
-        values = [getattr(patch, name) for _, name in line.parts]
+        values = [getattr(patch, f.name) for f in line.parts]
         if line.null is not None and all(v is None for v in values):
             out.append(f"{line.label}: {line.null}")
             continue
         parts = [
-            (f"{sub}: " if sub else "") + format_value(FIELD[name], getattr(patch, name), patch)
-            for sub, name in line.parts
+            (f"{f.part}: " if f.part else "") + format_value(f, getattr(patch, f.name), patch)
+            for f in line.parts
         ]
         out.append(f"{line.label}: {', '.join(parts)}")
     return "\n".join(out) + "\n"
@@ -241,8 +254,12 @@ def load(path: str | Path) -> Patch:
     """Read and parse a settings file; SettingsError names the file and the fault."""
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise SettingsError(f"{path}: {path.stat().st_size} bytes is too large for a settings file")
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or a device would block or never end
+            what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a pipe, socket or device)"
+            raise SettingsError(f"{path}: cannot read ({what}; expected a settings .txt file)")
+        if st.st_size > MAX_BYTES:
+            raise SettingsError(f"{path}: {st.st_size} bytes is too large for a settings file")
         data = path.read_bytes()
     except OSError as e:
         raise SettingsError(f"{path}: cannot read ({e.strerror or e})") from None

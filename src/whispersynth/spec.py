@@ -1,7 +1,9 @@
 """The parameter specification: every field of the settings format, and the `Patch` value.
 
-This table is the single source of truth (FORMAT.md): the text parser and writer, the data
-sampler, the token vocabulary and the Vital mapping are all derived from it.
+This table is the single source of truth (docs/FORMAT.md): the text parser and writer (each
+field's line and part), the data sampler, the token vocabulary, the metrics (each field's
+kind of error), the search (which fields it moves) and the loss (each field's weight) are
+all derived from it, and so is `Patch` itself. A new field is one row of `FIELDS`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,17 @@ from typing import Literal
 from .errors import SettingsError
 
 Kind = Literal["choice", "int", "hz", "time", "db", "fixed", "rate", "depth", "note"]
+# How a prediction's error is measured: right or wrong, semitones between two frequencies,
+# percent of the true value, dB (levels floored at metrics.FLOOR_DB), or the plain difference.
+ErrorKind = Literal["exact", "semitones", "percent", "db", "absolute"]
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED = _Required()  # the default of a field with none: its line must be given
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 LFO_DEPTH_RANGE = {"Filter Cutoff": (0.0, 48.0), "Pitch": (0.0, 24.0), "Volume": (0.0, 60.0)}
@@ -23,10 +36,13 @@ LFO_DEPTH_SAMPLE = {"Filter Cutoff": (1.0, 36.0), "Pitch": (0.1, 12.0), "Volume"
 
 @dataclass(frozen=True)
 class Field:
-    """One value of the format: its range, grid, and how data sampling and tokens see it."""
+    """One value of the format: where it is written, its range and grid, and how sampling,
+    tokens, metrics, search and loss see it."""
 
     name: str
     kind: Kind
+    line: str  # the settings line it is written on
+    part: str | None = None  # its label within the line ("Attack"), None for the line's first value
     lo: float = 0.0
     hi: float = 0.0
     choices: tuple[str, ...] = ()
@@ -36,36 +52,49 @@ class Field:
     special: tuple[object, float] | None = None  # (value, probability) the sampler draws apart
     unit: str = ""
     bins: tuple[float, float, float] = ()  # token bins: first, last, step (a ratio on a log curve)
+    error: ErrorKind = "absolute"
+    given: str | None = None  # errors compare only where both patches agree on this choice field
+    searched: bool = False  # whether the search (refine) moves it; categorical choices stay fixed
+    weight: float = 1.0  # its token's weight in the field-aware loss: what changes the sound most weighs most
+    default: object = REQUIRED  # the value when its (optional) line is absent
 
 
 LOG_STEP = 1.03  # neighbouring token bins of log-curve fields are 3 % apart
 
 
-def _t(name: str, sample: tuple[float, float], special: tuple[object, float] | None = None) -> Field:
-    return Field(name, "time", 0.0, 10.0, curve="log", sample=sample, special=special, unit="s",
-                 bins=(0.001, 10.0, LOG_STEP))
+def _t(name: str, line: str, part: str | None, sample: tuple[float, float], **kw) -> Field:
+    return Field(name, "time", line, part, 0.0, 10.0, curve="log", sample=sample, unit="s",
+                 bins=(0.001, 10.0, LOG_STEP), error="percent", searched=True, **kw)
 
 
-# Sampling ranges keep values mostly where a 3 s, 16 kHz clip can show them (FORMAT.md).
+ADSR, LFO = "ADSR Envelope", "LFO Modulation"
+# Sampling ranges keep values mostly where a 3 s, 16 kHz clip can show them (docs/FORMAT.md).
 FIELDS: tuple[Field, ...] = (
-    Field("waveform", "choice", choices=("Sine", "Triangle", "Saw", "Square")),
-    Field("voices", "int", 1, 16, sample=(2, 16), special=(1, 0.4), bins=(1, 16, 1)),
-    Field("detune", "fixed", 0.0, 1.0, null="None", sample=(0.03, 1.0), bins=(0.0, 1.0, 0.01)),
-    Field("filter_type", "choice", choices=("Lowpass", "Highpass", "Bandpass"), null="N/A", special=(None, 0.25)),
-    Field("cutoff", "hz", 20, 20000, null="N/A", curve="log", sample=(40, 7000), unit="Hz",
-          bins=(20, 20000, LOG_STEP)),
-    _t("attack", (0.001, 1.5), special=(0.0, 0.1)),
-    _t("decay", (0.01, 3.0)),
-    Field("sustain", "db", -120.0, 0.0, sample=(-40.0, 0.0), special=(-math.inf, 0.05), unit="dB",
-          bins=(-120.0, 0.0, 0.5)),
-    _t("release", (0.005, 1.5)),
-    Field("lfo_target", "choice", choices=tuple(LFO_DEPTH_RANGE), null="None", special=(None, 0.4)),
-    Field("lfo_rate", "rate", 0.01, 100.0, null="None", curve="log", sample=(0.5, 12.0), unit="Hz",
-          bins=(0.01, 100.0, LOG_STEP)),
+    Field("waveform", "choice", "Waveform", choices=("Sine", "Triangle", "Saw", "Square"), error="exact",
+          weight=2.0),
+    Field("voices", "int", "Voices", lo=1, hi=16, sample=(2, 16), special=(1, 0.4), bins=(1, 16, 1),
+          error="exact", weight=1.5),
+    Field("detune", "fixed", "Oscillator Detune", lo=0.0, hi=1.0, null="None", sample=(0.03, 1.0), unit="st",
+          bins=(0.0, 1.0, 0.01), searched=True),
+    Field("filter_type", "choice", "Filter Type", choices=("Lowpass", "Highpass", "Bandpass"), null="N/A",
+          special=(None, 0.25), error="exact", weight=2.0),
+    Field("cutoff", "hz", "Filter Cutoff", lo=20, hi=20000, null="N/A", curve="log", sample=(40, 7000),
+          unit="Hz", bins=(20, 20000, LOG_STEP), error="semitones", searched=True, weight=2.0),
+    _t("attack", ADSR, "Attack", (0.001, 1.5), special=(0.0, 0.1)),
+    _t("decay", ADSR, "Decay", (0.01, 3.0)),
+    Field("sustain", "db", ADSR, "Sustain", lo=-120.0, hi=0.0, sample=(-40.0, 0.0), special=(-math.inf, 0.05),
+          unit="dB", bins=(-120.0, 0.0, 0.5), error="db", searched=True),
+    _t("release", ADSR, "Release", (0.005, 1.5)),
+    Field("lfo_target", "choice", LFO, choices=tuple(LFO_DEPTH_RANGE), null="None", special=(None, 0.4),
+          error="exact"),
+    Field("lfo_rate", "rate", LFO, "Rate", lo=0.01, hi=100.0, null="None", curve="log", sample=(0.5, 12.0),
+          unit="Hz", bins=(0.01, 100.0, LOG_STEP), error="percent", given="lfo_target", searched=True),
     # lfo_depth's range and unit depend on the target: LFO_DEPTH_RANGE, _UNIT, _SAMPLE
-    Field("lfo_depth", "depth", 0.0, 60.0, null="None", curve="log", bins=(0.1, 60.0, LOG_STEP)),
-    Field("note", "note", 0, 127, sample=(36, 84), bins=(0, 127, 1)),
-    _t("length", (0.3, 2.5)),
+    Field("lfo_depth", "depth", LFO, "Depth", lo=0.0, hi=60.0, null="None", curve="log", unit="st|dB",
+          bins=(0.1, 60.0, LOG_STEP), given="lfo_target", searched=True),
+    Field("note", "note", "Note", lo=0, hi=127, sample=(36, 84), bins=(0, 127, 1), weight=2.0,
+          default=60),
+    _t("length", "Note", "Length", (0.3, 2.5), default=2.0),
 )
 FIELD = {f.name: f for f in FIELDS}
 
@@ -77,7 +106,7 @@ def snap_time(seconds: float) -> float:
 
 
 def snap(field: Field, value):
-    """Snap one value to its field's grid (FORMAT.md: the written precision is the grid)."""
+    """Snap one value to its field's grid (docs/FORMAT.md: the written precision is the grid)."""
     if value is None or field.kind == "choice":
         return value
     if field.kind in ("int", "hz", "note"):
@@ -90,35 +119,35 @@ def snap(field: Field, value):
     return round(float(value), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
-@dataclass(frozen=True)
-class Patch:
-    """One complete set of synth settings, always on the format's grid and always valid."""
+class PatchBase:
+    """What every patch type has: snapping and validation on creation, `replace`, `values`.
+    `FIELDS` is the table the type was made from (see `patch_type`)."""
 
-    waveform: str
-    voices: int
-    detune: float | None
-    filter_type: str | None
-    cutoff: int | None
-    attack: float
-    decay: float
-    sustain: float
-    release: float
-    lfo_target: str | None
-    lfo_rate: float | None
-    lfo_depth: float | None
-    note: int = 60
-    length: float = 2.0
+    FIELDS: tuple[Field, ...] = ()
 
     def __post_init__(self) -> None:
-        for f in FIELDS:
+        for f in self.FIELDS:
             object.__setattr__(self, f.name, snap(f, getattr(self, f.name)))
         validate(self)
 
-    def replace(self, **changes) -> Patch:
+    def replace(self, **changes):
         return dataclasses.replace(self, **changes)
 
     def values(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in FIELDS}
+        return {f.name: getattr(self, f.name) for f in self.FIELDS}
+
+
+def patch_type(fields: tuple[Field, ...], name: str = "Patch", doc: str = "") -> type:
+    """A frozen dataclass with one attribute per field of the table, in its order."""
+    columns = [(f.name, object) if f.default is REQUIRED else (f.name, object, dataclasses.field(default=f.default))
+               for f in fields]
+    cls = dataclasses.make_dataclass(name, columns, bases=(PatchBase,), frozen=True,
+                                     namespace={"FIELDS": fields, "__doc__": doc or PatchBase.__doc__})
+    cls.__module__ = __name__  # so patches pickle into render processes
+    return cls
+
+
+Patch = patch_type(FIELDS, doc="One complete set of synth settings, always on the format's grid and always valid.")
 
 
 def check_range(field: Field, value, lo: float | None = None, hi: float | None = None) -> None:
@@ -135,9 +164,9 @@ def check_range(field: Field, value, lo: float | None = None, hi: float | None =
         raise SettingsError(f"{field.name}: {value} is out of range {lo:g}..{hi:g}")
 
 
-def validate(p: Patch) -> None:
-    """Check every range and the rules that tie fields together (FORMAT.md)."""
-    for f in FIELDS:
+def validate(p) -> None:
+    """Check every range and the rules that tie fields together (docs/FORMAT.md)."""
+    for f in p.FIELDS:
         value = getattr(p, f.name)
         if value is None:
             if f.null is None:
@@ -162,24 +191,23 @@ def validate(p: Patch) -> None:
         raise SettingsError("LFO Modulation: an LFO on Filter Cutoff needs a filter (Filter Type is N/A)")
 
 
-def null_rule(name: str, values: dict) -> bool | None:
+def null_rule(field: Field, values: dict) -> bool | None:
     """Whether a field must be absent (True), must be present (False) or may be either (None),
     given the fields before it: the rules that tie fields together, for samplers and decoders."""
-    if name == "detune":
+    if field.name == "detune":
         return values["voices"] == 1
-    if name == "cutoff":
+    if field.name == "cutoff":
         return values["filter_type"] is None
-    if name in ("lfo_rate", "lfo_depth"):
+    if field.name in ("lfo_rate", "lfo_depth"):
         return values["lfo_target"] is None
-    return None if FIELD[name].null is not None else False
+    return None if field.null is not None else False
 
 
-def allowed_choices(name: str, values: dict) -> tuple[str, ...]:
+def allowed_choices(field: Field, values: dict) -> tuple[str, ...]:
     """The choices of a categorical field allowed after the fields before it."""
-    choices = FIELD[name].choices
-    if name == "lfo_target" and values.get("filter_type") is None:
-        return tuple(c for c in choices if c != "Filter Cutoff")
-    return choices
+    if field.name == "lfo_target" and values.get("filter_type") is None:
+        return tuple(c for c in field.choices if c != "Filter Cutoff")
+    return field.choices
 
 
 def note_name(midi: int) -> str:

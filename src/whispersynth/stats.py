@@ -31,7 +31,7 @@ def _numeric(values: list) -> np.ndarray:
 
 def describe(field: Field, values: list) -> str:
     """One line: counts per category, or quantiles of a numeric field (and its absent/-inf share)."""
-    if field.kind == "choice" or field.name == "voices":
+    if field.error == "exact":
         counts = collections.Counter(field.null if v is None else v for v in values)
         return ", ".join(f"{k}: {n}" for k, n in sorted(counts.items(), key=lambda kv: str(kv[0])))
     x = _numeric(values)
@@ -62,7 +62,7 @@ def plot(folder: Path, png: Path) -> None:
     fig, axes = plt.subplots(math.ceil(len(FIELDS) / cols), cols, figsize=(4 * cols, 2.6 * math.ceil(len(FIELDS) / cols)))
     for ax, field in zip(axes.flat, FIELDS):
         values = columns[field.name]
-        if field.kind == "choice" or field.name == "voices":
+        if field.error == "exact":
             counts = collections.Counter(str(field.null if v is None else v) for v in values)
             keys = sorted(counts, key=lambda k: (len(k), k))
             ax.bar(keys, [counts[k] for k in keys], color="tab:blue")

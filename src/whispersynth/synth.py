@@ -1,4 +1,4 @@
-"""Patch -> Vital preset -> audio: the standard render of FORMAT.md, with the vita engine.
+"""Patch -> Vital preset -> audio: the standard render of docs/FORMAT.md, with the vita engine.
 
 Measured choices and residuals (vita 0.1.0; tests/test_synth.py re-measures them):
 
@@ -41,16 +41,13 @@ import numpy as np
 import soxr
 import vita
 
-from whispersynth.errors import AudioError
-from whispersynth.spec import FIELDS, Patch
+from .audio import CLIP_SECONDS, PEAK_DB, SAMPLE_RATE, SILENT_DB
+from .errors import AudioError
+from .spec import FIELD, FIELDS, Patch
 
-SAMPLE_RATE = 16000
-CLIP_SECONDS = 3.0
 VITAL_RATE = 44100
-WAVEFORMS = ("Sine", "Triangle", "Saw", "Square")
+WAVEFORMS = FIELD["waveform"].choices  # the wavetable's frames, in this order
 FILTER_BLEND = {"Lowpass": 0.0, "Bandpass": 1.0, "Highpass": 2.0}
-SILENT_DB = -60.0
-PEAK_DB = -1.0
 DETUNE_RANGE = 2.0  # osc_1_detune_range (semitones); spread = range * raw^2 / 100
 SETTLE_SECONDS = 0.3  # throw-away note: flushes control smoothing (to -132 dB, measured)
 SETTLE_TAIL = 512 / 44100  # its release (set to zero) finishes within this tail
@@ -228,7 +225,8 @@ def _play(synth, knobs: dict, values: dict, note: int, length: float, seconds: f
 
 
 class Renderer:
-    """One vita.Synth (one per process or thread) that renders patches order-independently."""
+    """One vita.Synth that renders patches order-independently; not thread-safe: a thread
+    that renders beside others makes its own."""
 
     def __init__(self) -> None:
         self._synth = vita.Synth()
@@ -265,13 +263,14 @@ def finish(audio: np.ndarray, *, sample_rate: int, stereo: bool, normalize: bool
 
 @functools.cache
 def _default_renderer() -> Renderer:
-    return Renderer()  # one per process, made on first use; threads make their own
+    return Renderer()  # one per process, made on first use and shared by its threads
 
 
 def render(
     p: Patch, *, sample_rate: int = SAMPLE_RATE, seconds: float = CLIP_SECONDS,
     stereo: bool = False, normalize: bool = True,
 ) -> np.ndarray:
-    """The standard render (FORMAT.md): mono, 16 kHz, 3 s, peak -1 dBFS; AudioError if silent."""
+    """The standard render (docs/FORMAT.md): mono, 16 kHz, 3 s, peak -1 dBFS; AudioError if silent.
+    Uses this process's one Renderer: call it from one thread at a time."""
     audio = _default_renderer().render_vital(p, seconds)
     return finish(audio, sample_rate=sample_rate, stereo=stereo, normalize=normalize)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import SettingsError
-from .spec import FIELDS, LFO_DEPTH_RANGE, Field, Patch, allowed_choices, null_rule, snap
+from .spec import LFO_DEPTH_RANGE, Field, Patch, allowed_choices, null_rule, snap
 
 PAD, BOS, EOS = 0, 1, 2
 CONTROL = ("<pad>", "<bos>", "<eos>")
@@ -71,14 +71,16 @@ class FieldTokens:
 
 
 class Vocab:
-    """The settings vocabulary: token strings, and per field its ids and values."""
+    """The settings vocabulary of a patch type (its table's fields): token strings, and per
+    field its ids and values."""
 
-    def __init__(self) -> None:
+    def __init__(self, patch_type: type = Patch) -> None:
+        self.patch_type, self.table = patch_type, patch_type.FIELDS
         self.tokens: list[str] = list(CONTROL)
         self.value_of: dict[int, object] = {}
         self.fields: dict[str, FieldTokens] = {}
         self.field_of: dict[int, str] = {}
-        for f in FIELDS:
+        for f in self.table:
             values = (list(f.choices) if f.kind == "choice" else bin_centres(f))
             specials = _specials(f)
             ids = np.arange(len(self.tokens), len(self.tokens) + len(specials) + len(values))
@@ -94,40 +96,40 @@ class Vocab:
     def __len__(self) -> int:
         return len(self.tokens)
 
-    def encode(self, patch: Patch) -> list[int]:
+    def encode(self, patch) -> list[int]:
         """A patch as token ids: one per field, then <eos> (no <bos>: the decoder starts with it)."""
         ids: list[int] = []
-        for f in FIELDS:
+        for f in self.table:
             ids.append(self.fields[f.name].encode(getattr(patch, f.name), self.allowed(ids)))
         return ids + [EOS]
 
     def values(self, ids: list[int]) -> dict:
         """The field values of the leading field tokens of `ids` (stops at the first non-field id)."""
         out = {}
-        for f, i in zip(FIELDS, ids):
+        for f, i in zip(self.table, ids):
             if self.field_of.get(int(i)) != f.name:
                 raise SettingsError(f"token {i} is not a {f.name} token")
             out[f.name] = self.value_of[int(i)]
         return out
 
-    def decode(self, ids: list[int]) -> Patch:
+    def decode(self, ids: list[int]):
         """Token ids (optionally starting with <bos>) back to a Patch; SettingsError if invalid."""
         ids = [int(i) for i in ids]
         if ids and ids[0] == BOS:
             ids = ids[1:]
-        if len(ids) < len(FIELDS):
-            raise SettingsError(f"{len(ids)} tokens are too few for a patch ({len(FIELDS)} fields)")
-        return Patch(**self.values(ids[: len(FIELDS)]))
+        if len(ids) < len(self.table):
+            raise SettingsError(f"{len(ids)} tokens are too few for a patch ({len(self.table)} fields)")
+        return self.patch_type(**self.values(ids[: len(self.table)]))
 
     def allowed(self, prefix: list[int]) -> np.ndarray:
         """The token ids that may follow `prefix` (field tokens so far, no <bos>) in a valid patch."""
         step = len(prefix)
-        if step >= len(FIELDS):
-            return np.array([EOS if step == len(FIELDS) else PAD])
-        f = FIELDS[step]
+        if step >= len(self.table):
+            return np.array([EOS if step == len(self.table) else PAD])
+        f = self.table[step]
         done = self.values(prefix)
         ft = self.fields[f.name]
-        rule = null_rule(f.name, done)
+        rule = null_rule(f, done)
         keep = []
         for k, v in enumerate(ft.values):
             if v is None:
@@ -137,7 +139,7 @@ class Vocab:
             elif k < ft.n_special:
                 ok = True  # 0 ms, -inf dB, depth 0
             elif f.kind == "choice":
-                ok = v in allowed_choices(f.name, done)
+                ok = v in allowed_choices(f, done)
             elif f.name == "lfo_depth":
                 ok = v <= LFO_DEPTH_RANGE[done["lfo_target"]][1]
             else:

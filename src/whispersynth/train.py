@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -16,16 +15,17 @@ import numpy as np
 import pyarrow.parquet as pq
 import torch
 from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments, TrainerCallback
+from transformers.trainer_callback import ExportableState
 from transformers.trainer_utils import get_last_checkpoint
 
 from . import metrics
 from . import model as M
-from .data import DataError, patch_from_row, read_spec
+from .data import DataError, load_clips, read_part, read_spec
+from .errors import WhisperSynthError
+from .features import front_end
+from .files import write_text
 from .spec import FIELDS
 from .tokens import BOS, EOS, Vocab
-
-# How much each field's token counts in the loss: the fields that change the sound most weigh most.
-FIELD_WEIGHTS = {"waveform": 2.0, "filter_type": 2.0, "cutoff": 2.0, "note": 2.0, "voices": 1.5}
 
 
 @dataclass
@@ -38,7 +38,8 @@ class TrainConfig:
     size: str = "cpu"
     pool: int = 2
     steps: int = 2000
-    batch_size: int = 32
+    batch_size: int = 32  # per device and per accumulation step
+    grad_accum: int = 1  # gradient accumulation steps per optimizer step
     lr: float = 1e-3
     warmup: int = 200
     weight_decay: float = 0.01
@@ -60,13 +61,9 @@ class TrainConfig:
 
 
 def _part_arrays(path: Path, vocab: Vocab) -> tuple[np.ndarray, np.ndarray]:
-    """(audio int16 (n, 48000), labels int64 (n, 15)) of one Parquet part."""
-    table = pq.read_table(path)
-    audio = table.column("audio").combine_chunks()
-    audio = audio.flatten().to_numpy(zero_copy_only=False).reshape(len(table), -1)
-    rows = table.drop_columns(["audio"]).to_pylist()
-    labels = np.array([vocab.encode(patch_from_row(r)) for r in rows], dtype=np.int64)
-    return audio, labels
+    """(audio int16 (n, samples), labels int64 (n, tokens)) of one Parquet part."""
+    audio, patches = read_part(path)
+    return audio, np.array([vocab.encode(p) for p in patches], dtype=np.int64)
 
 
 class ClipStream(torch.utils.data.IterableDataset):
@@ -100,7 +97,7 @@ class Collator:
     """Rows -> model inputs: log-mel features (with optional augmentation) and token labels."""
 
     def __init__(self, pool: int, augment: bool = False) -> None:
-        self.logmel, self.augment = M.LogMel(pool), augment
+        self.logmel, self.augment = front_end(pool), augment
 
     def __call__(self, rows: list[dict]) -> dict:
         audio = torch.from_numpy(np.stack([r["audio"] for r in rows]).astype(np.float32) / 32767)
@@ -143,7 +140,7 @@ class FieldLoss:
                 idx = torch.arange(len(bins), dtype=torch.float32)
                 g = torch.exp(-0.5 * ((idx[:, None] - idx[None, :]) / sigma) ** 2)
                 self.targets[bins[:, None], bins[None, :]] = g / g.sum(dim=1, keepdim=True)
-        w = weights if weights is not None else FIELD_WEIGHTS
+        w = weights if weights is not None else {f.name: f.weight for f in FIELDS}
         self.weights = torch.tensor([w.get(f.name, 1.0) for f in FIELDS] + [1.0])
 
     def __call__(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -162,28 +159,22 @@ def plain_ce(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 # ---------------------------------------------------------------- validation
 
 
-def load_clips(folder: str | Path, limit: int) -> tuple[np.ndarray, list]:
-    """The first `limit` clips of a dataset as float audio and their true patches."""
-    audio, patches = [], []
-    for path in sorted(Path(folder).glob("part-*.parquet")):
-        table = pq.read_table(path)
-        a = table.column("audio").combine_chunks().flatten().to_numpy(zero_copy_only=False)
-        audio.append(a.reshape(len(table), -1).astype(np.float32) / 32767)
-        patches += [patch_from_row(r) for r in table.drop_columns(["audio"]).to_pylist()]
-        if len(patches) >= limit:
-            break
-    return np.concatenate(audio)[:limit], patches[:limit]
-
-
-def validate(model, vocab: Vocab, audio: np.ndarray, truth: list, batch: int = 64) -> dict[str, float]:
-    """Greedy constrained decoding of every clip: valid-output rate and per-field errors."""
+def validate(model, vocab: Vocab, audio: np.ndarray, truth: list, batch: int = 64,
+             constrained: bool = True) -> dict[str, float]:
+    """Greedy decoding of every clip (constrained unless told otherwise): the rate of outputs
+    that decode to a valid patch, and the per-field errors of those."""
     was_training = model.training
     model.eval()
     rows, valid = [], 0
     for i in range(0, len(truth), batch):
-        for guesses, true in zip(M.predict(model, vocab, audio[i : i + batch]), truth[i : i + batch]):
+        seqs, _ = M.generate_ids(model, vocab, audio[i : i + batch], constrained=constrained)
+        for seq, true in zip(seqs, truth[i : i + batch]):
+            try:
+                patch = vocab.decode(seq)
+            except WhisperSynthError:  # tokens out of order, or values a patch cannot hold
+                continue
             valid += 1
-            rows.append(metrics.field_errors(guesses[0].patch, true))
+            rows.append(metrics.field_errors(patch, true))
     model.train(was_training)
     return {"valid_rate": valid / max(len(truth), 1), **metrics.summarize(rows)}
 
@@ -241,7 +232,8 @@ def make_model(cfg: TrainConfig):
 def _argument_dict(cfg: TrainConfig) -> dict:
     return dict(
         output_dir=str(Path(cfg.out) / "checkpoints"), max_steps=cfg.steps,
-        per_device_train_batch_size=cfg.batch_size, learning_rate=cfg.lr, warmup_steps=cfg.warmup,
+        per_device_train_batch_size=cfg.batch_size, gradient_accumulation_steps=cfg.grad_accum,
+        learning_rate=cfg.lr, warmup_steps=cfg.warmup,
         weight_decay=cfg.weight_decay, lr_scheduler_type="cosine", logging_steps=max(1, min(50, cfg.steps // 20)),
         eval_strategy="steps" if cfg.val else "no", eval_steps=cfg.eval_every, save_strategy="steps",
         save_steps=cfg.save_every, save_total_limit=2, report_to=["tensorboard"],
@@ -251,7 +243,23 @@ def _argument_dict(cfg: TrainConfig) -> dict:
     )
 
 
-def _resume_point(cfg: TrainConfig) -> tuple[str | None, int]:
+class DataPosition(TrainerCallback, ExportableState):
+    """Stores how many clips one optimizer step consumes (batch x accumulation x processes) in
+    each checkpoint's trainer state, so a resume skips exactly the clips already seen, whatever
+    the layout it resumes with."""
+
+    def __init__(self, clips_per_step: int) -> None:
+        self.clips_per_step = clips_per_step
+
+    def state(self) -> dict:
+        return {"args": {"clips_per_step": self.clips_per_step}, "attributes": {}}
+
+
+def clips_per_step(args: Seq2SeqTrainingArguments) -> int:
+    return args.per_device_train_batch_size * args.gradient_accumulation_steps * args.world_size
+
+
+def _resume_point(cfg: TrainConfig, per_step: int) -> tuple[str | None, int]:
     """The checkpoint to resume from and how many clips it had consumed."""
     if not cfg.resume:
         return None, 0
@@ -259,7 +267,8 @@ def _resume_point(cfg: TrainConfig) -> tuple[str | None, int]:
     if last is None:
         raise DataError(f"--resume: {cfg.out} has no checkpoint to resume from")
     state = json.loads((Path(last) / "trainer_state.json").read_text())
-    return last, state["global_step"] * cfg.batch_size
+    saved = state.get("stateful_callbacks", {}).get(DataPosition.__name__, {}).get("args", {})
+    return last, state["global_step"] * saved.get("clips_per_step", per_step)
 
 
 def train(cfg: TrainConfig) -> Path:
@@ -267,16 +276,18 @@ def train(cfg: TrainConfig) -> Path:
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     read_spec(cfg.data)
-    (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=1) + "\n")
-    checkpoint, consumed = _resume_point(cfg)
+    write_text(out / "train_config.json", json.dumps(asdict(cfg), indent=1) + "\n")
+    args = Seq2SeqTrainingArguments(**_argument_dict(cfg))
+    per_step = clips_per_step(args)
+    checkpoint, consumed = _resume_point(cfg, per_step)
     vocab = Vocab()
     model = make_model(cfg)
     loss_fn = plain_ce if cfg.loss == "ce" else FieldLoss(vocab, cfg.sigma)
     val_set = load_clips(cfg.val, cfg.val_clips) if cfg.val else None
     trainer = SettingsTrainer(
-        model=model, args=Seq2SeqTrainingArguments(**_argument_dict(cfg)),
+        model=model, args=args,
         train_dataset=ClipStream(cfg.data, cfg.seed, start=consumed),
-        data_collator=Collator(cfg.pool, cfg.augment), callbacks=[CsvLog(out / "log.csv")],
+        data_collator=Collator(cfg.pool, cfg.augment), callbacks=[CsvLog(out / "log.csv"), DataPosition(per_step)],
         loss_fn=loss_fn, vocab=vocab, val_set=val_set, eval_dataset=val_set[1] if val_set else None,
     )
     trainer.train(resume_from_checkpoint=checkpoint)
