@@ -113,7 +113,8 @@ def test_each_class_of_bad_settings_file_is_refused_end_to_end(command, case, tm
     make, message = BAD_SETTINGS_FILES[case]
     make(tmp_path / "in.txt")
     out = tmp_path / "out"
-    r = run(command, str(tmp_path / "in.txt"), "-o", str(out / "x.file"), cwd=tmp_path, timeout=30)  # a FIFO must not hang
+    # a short timeout: reading a FIFO must not hang
+    r = run(command, str(tmp_path / "in.txt"), "-o", str(out / "x.file"), cwd=tmp_path, timeout=30)
     assert_refused(r, message, out)
 
 

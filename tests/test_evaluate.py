@@ -20,7 +20,7 @@ def sets(tmp_path_factory):
 
 def test_report_scores_network_and_baselines(sets, tmp_path):
     clips, truth = ev.load_test_set(sets / "test", 6)
-    systems = ev.systems_for(sets / "model", sets / "train", True, MatchOptions(beams=1), nn_limit=100)
+    systems = ev.systems_for(sets / "model", sets / "train", True, [MatchOptions(candidates=1)], nn_limit=100)
     report = ev.evaluate(clips, truth, systems, "test", progress=False)
     names = [r.name for r in report.results]
     assert names == ["network", "random", "mean/mode", "nearest neighbour"]

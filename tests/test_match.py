@@ -103,3 +103,21 @@ def test_spectrogram_draws_digital_silence_as_the_floor():
     silent = times > 1.6
     assert silent.any() and np.all(db[:, silent] == match.PLOT_FLOOR_DB)
     assert db[:, times < 1.0].max() > match.PLOT_FLOOR_DB + 60  # the note itself stands far above it
+
+
+@pytest.mark.parametrize("search", match.SEARCHES)
+def test_ranked_candidates_and_the_doubts_search_never_worse_than_greedy(model_dir, search):
+    from whispersynth import metrics
+    from whispersynth.sampler import clip_rng, sample_patch
+
+    net, vocab = match.load_model(model_dir)
+    options = match.MatchOptions(search=search, candidates=5, top_k=5)
+    for i in range(3):
+        clip = synth.render(sample_patch(clip_rng(11, i)))
+        found, best = match.find(clip, net, vocab, options)
+        greedy = M.predict(net, vocab, clip)[0][0].patch
+        assert found[0] is best and len({c.patch for c in found}) == len(found) <= 5
+        assert [c.distance for c in found] == sorted(c.distance for c in found)
+        if search == "doubts":  # greedy is its first candidate (beam search need not hold it)
+            assert best.distance <= float(metrics.mss(clip, synth.render(greedy))[0]) + 1e-6
+        assert best.distance == pytest.approx(float(metrics.mss(clip, synth.render(best.patch))[0]), abs=1e-6)

@@ -6,7 +6,8 @@ import signal
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from strategies import patches
 
@@ -279,8 +280,11 @@ def test_random_text_is_refused_or_round_trips(text):
     _parsed_or_refused(text)
 
 
-@given(st.one_of(st.binary(max_size=200), st.binary(max_size=20).map(lambda b: FULL.encode()[:150] + b),
-                 st.sampled_from(["utf-16", "latin-1", "utf-8-sig"]).map(lambda c: FULL.replace("A3", "Á3").encode(c))))
+# raw bytes, a valid file cut and followed by junk, and the text in encodings other than UTF-8
+encoded = st.sampled_from(["utf-16", "latin-1", "utf-8-sig"]).map(lambda c: FULL.replace("A3", "Á3").encode(c))
+
+
+@given(st.one_of(st.binary(max_size=200), st.binary(max_size=20).map(lambda b: FULL.encode()[:150] + b), encoded))
 @hsettings(max_examples=200, deadline=None, derandomize=True,
            suppress_health_check=[HealthCheck.function_scoped_fixture])  # one file, rewritten each time
 def test_random_bytes_load_as_parse_reads_them(tmp_path, data):

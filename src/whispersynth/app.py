@@ -109,7 +109,7 @@ class Workspace:
         return path
 
     def size(self) -> int:
-        return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
+        return _size(self.root)
 
     def prune(self) -> None:
         """Delete expired entries, then the oldest while over the size cap (never a running request's)."""
@@ -134,9 +134,13 @@ def _mtime(p: Path) -> float:
 
 
 def _size(p: Path) -> int:
-    with contextlib.suppress(FileNotFoundError):
-        return sum(q.stat().st_size for q in p.rglob("*") if q.is_file()) if p.is_dir() else p.stat().st_size
-    return 0
+    """Bytes in a file or folder; files that vanish meanwhile (other requests, Gradio) count 0."""
+    files = [os.path.join(d, f) for d, _, names in os.walk(p) for f in names] if p.is_dir() else [p]
+    total = 0
+    for f in files:
+        with contextlib.suppress(FileNotFoundError):
+            total += os.lstat(f).st_size
+    return total
 
 
 def _remove(p: Path) -> None:
@@ -187,7 +191,7 @@ def run_match(path, out: Path, options: match.MatchOptions = OPTIONS, model_dir:
 
 
 class App:
-    """The running app: its workspace, the Gradio Blocks and (once a user refines) a render pool."""
+    """The running app: its workspace, the Gradio Blocks and (from the first match) a render pool."""
 
     def __init__(self, model_dir: str | None = None, options: match.MatchOptions = OPTIONS,
                  keep_minutes: float = KEEP_MINUTES, max_disk_mb: float = MAX_DISK_MB,
@@ -207,7 +211,7 @@ class App:
             self.workspace.prune()
 
     def pool(self):
-        """The render processes for refining, started on first use."""
+        """The render processes that rank and refine, started on first use."""
         if self._pool is None and self.options.workers > 1:
             from .refine import render_pool
 
@@ -217,8 +221,7 @@ class App:
     def match(self, source, top_k: int, refine: bool, budget: float, progress=None) -> dict:
         options = replace(self.options, top_k=int(top_k), refine=bool(refine), seconds=float(budget))
         with self.workspace.request(source) as out:
-            return run_match(source, out, options, self.model_dir, pool=self.pool() if refine else None,
-                             progress=progress)
+            return run_match(source, out, options, self.model_dir, pool=self.pool(), progress=progress)
 
     def close(self) -> None:
         if self._closed.is_set():
@@ -273,7 +276,7 @@ def build(app: App):
                 recorded = gr.Audio(sources=["microphone"], type="filepath", label="…or record one")
                 examples = sorted(str(p) for p in app.workspace.examples.iterdir())
                 gr.Examples(examples=[[e] for e in examples], inputs=[upload], label="Bundled examples")
-                top_k = gr.Slider(1, 5, value=app.options.top_k, step=1, label="Candidates (beams ranked by sound)")
+                top_k = gr.Slider(1, 5, value=app.options.top_k, step=1, label="Candidates shown (ranked by sound)")
                 refine = gr.Checkbox(label="Refine by search (slower, closer)", value=app.options.refine)
                 budget = gr.Slider(2, 30, value=app.options.seconds, step=1, label="Search budget (seconds)")
                 go = gr.Button("Match", variant="primary", elem_id="match")

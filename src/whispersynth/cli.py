@@ -94,20 +94,21 @@ def match_(
     inputs: Annotated[list[Path], typer.Argument(help="Sound files (wav, flac, ogg, aiff, mp3...) or folders.")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out"),
     top_k: Annotated[int, typer.Option(min=1, max=16, help="Keep the K best candidates, ranked by audio distance.")] = DEFAULT.top_k,
-    beams: Annotated[int, typer.Option(min=1, max=32, help="Beams decoded, rendered and ranked (at least --top-k).")] = DEFAULT.beams,
+    search: Annotated[str, typer.Option(help="doubts (branch where the network is unsure), beams (beam search) or both (half each).")] = DEFAULT.search,
+    candidates: Annotated[int, typer.Option("--candidates", "--beams", min=1, max=32, help="Distinct candidates decoded, rendered and ranked (at least --top-k).")] = DEFAULT.candidates,
     start: Annotated[float, typer.Option(min=0.0, help="Analyse the note starting this many seconds in.")] = 0.0,
     model: Annotated[Optional[Path], typer.Option(help="A trained model folder (default: the bundled one).")] = None,
     refine: Annotated[bool, typer.Option(help="Refine the network's guess by CMA-ES on rendered audio (NAME.net.* keeps the guess).")] = False,
     budget: Annotated[float, typer.Option(min=0.5, help="With --refine: seconds of search per sound.")] = DEFAULT.seconds,
     renders: Annotated[Optional[int], typer.Option(min=1, help="With --refine: renders per sound (instead of --budget).")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="With --refine: render processes.")] = DEFAULT.workers,
+    workers: Annotated[int, typer.Option(min=1, help="Render processes (ranking the candidates, and --refine).")] = DEFAULT.workers,
     fxp: Annotated[bool, typer.Option(help="Also write NAME.fxp, a Serum 1 preset.")] = True,
 ) -> None:
     """Find the synth settings that make a sound: writes NAME.txt, NAME.vital, NAME.fxp (Serum),
     NAME.match.wav, NAME.preview.wav and NAME.png per input, and prints the settings."""
     from . import match as matching
 
-    options = matching.MatchOptions(beams=beams, top_k=top_k, refine=refine, renders=renders, seconds=budget,
+    options = matching.MatchOptions(search=search, candidates=candidates, top_k=top_k, refine=refine, renders=renders, seconds=budget,
                                     workers=workers)
     files = matching.collect_inputs(inputs)
     clips, failed = {}, 0
@@ -118,8 +119,8 @@ def match_(
             print(f"error: {e}", file=sys.stderr)
             failed += 1
     if clips:
-        net, vocab = matching.load_model(model)
-        with matching.search_pool(options) as pool:
+        with matching.search_pool(options) as pool:  # its processes start while the model loads
+            net, vocab = matching.load_model(model)
             for f, clip in _progress(clips):
                 _match_one(f, clip, net, vocab, options, pool, out, fxp)
     if failed:
@@ -279,10 +280,11 @@ def evaluate_(
     train_dir: Annotated[Optional[Path], typer.Option("--train", help="Training set, for the mean/mode and nearest-neighbour baselines.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Evaluate at most this many clips.")] = 1000,
     nn_limit: Annotated[int, typer.Option(min=1, help="Training clips searched by the nearest-neighbour baseline.")] = 20000,
-    beams: Annotated[int, typer.Option(min=1, max=32, help="Beams the `match` system ranks by MSS (as match --beams).")] = DEFAULT.beams,
-    refine: Annotated[bool, typer.Option(help="Add match --refine (CMA-ES from the ranked beams) and search alone (from a random patch).")] = False,
+    search: Annotated[str, typer.Option(help="The match searches to score, comma-separated (doubts, beams, both).")] = DEFAULT.search,
+    candidates: Annotated[int, typer.Option("--candidates", "--beams", min=1, max=32, help="Candidates each match system ranks by MSS (as match --candidates).")] = DEFAULT.candidates,
+    refine: Annotated[bool, typer.Option(help="Add match --refine (CMA-ES from the ranked candidates) and search alone (from a random patch).")] = False,
     renders: Annotated[int, typer.Option(min=1, help="With --refine: renders per clip for both searches.")] = 300,
-    workers: Annotated[int, typer.Option(min=1, help="With --refine: render processes.")] = DEFAULT.workers,
+    workers: Annotated[int, typer.Option(min=1, help="Render processes (ranking the candidates, and --refine).")] = DEFAULT.workers,
 ) -> None:
     """Score matches by how they sound (MSS and other audio distances) and, on a generated
     split, by per-field errors overall and on the audible subset; optionally against baselines."""
@@ -296,9 +298,10 @@ def evaluate_(
     else:
         clips, _ = ev.load_sounds(sounds, limit)
         truth = None
-    options = MatchOptions(beams=beams, refine=refine, renders=renders, workers=workers)
-    with search_pool(options) as pool:
-        systems = ev.systems_for(model, train_dir, baselines, options, nn_limit, pool)
+    searches = [MatchOptions(search=s.strip(), candidates=candidates, refine=refine, renders=renders, workers=workers)
+                for s in search.split(",")]
+    with search_pool(searches[0]) as pool:
+        systems = ev.systems_for(model, train_dir, baselines, searches, nn_limit, pool)
         report = ev.evaluate(clips, truth, systems, source=str(data_dir or sounds))
     for path in ev.write_report(report, out):
         typer.echo(f"wrote {path}")
@@ -314,7 +317,7 @@ def app_(
     queue_size: Annotated[int, typer.Option(min=1, help="Matches that may wait; more are refused as busy.")] = web.QUEUE_SIZE,
     keep_minutes: Annotated[float, typer.Option(min=1, help="Delete results and uploads after this many minutes.")] = web.KEEP_MINUTES,
     max_disk_mb: Annotated[float, typer.Option(min=10, help="Keep the app's working folder under this many MB (oldest results go first).")] = web.MAX_DISK_MB,
-    workers: Annotated[int, typer.Option(min=1, help="Render processes for refining.")] = DEFAULT.workers,
+    workers: Annotated[int, typer.Option(min=1, help="Render processes for ranking and refining.")] = DEFAULT.workers,
 ) -> None:
     """Start the web app: drop a sound, hear the match beside it, download the preset. It serves
     only its own working folder (a new temporary folder, removed when it stops)."""

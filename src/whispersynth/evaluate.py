@@ -1,7 +1,7 @@
 """Honest evaluation: how a system's matches *sound* next to the input, and how close each field is.
 
-A system turns standard clips into patches: the network (greedy, or its beams ranked by audio
-distance), and the baselines a network must beat: a random patch, the training set's
+A system turns standard clips into patches: the network alone (greedy), `match` (the network's
+candidates ranked by audio distance, with the options the CLI uses), and the baselines a network must beat: a random patch, the training set's
 mean/mode patch, and the nearest training clip in log-mel space. Each match is rendered the
 standard way and compared with the input by every audio distance of `metrics` (MSS first);
 where the truth is known (a generated test split), per-field errors are given overall and on
@@ -269,17 +269,20 @@ def write_report(report: Report, out: str | Path) -> list[Path]:
     return [out / "report.json", out / "report.md", out / "mss.png"]
 
 
-def systems_for(model_dir, train: str | Path | None, baselines: bool, options: MatchOptions, nn_limit: int,
+def systems_for(model_dir, train: str | Path | None, baselines: bool, searches: list[MatchOptions], nn_limit: int,
                 pool=None) -> dict[str, System]:
-    """The systems to score: the network alone, `match` with `options` (and with its search if
-    they refine, beside search alone at the same budget), and the baselines."""
+    """The systems to score: the network alone, `match` with each of `searches` (and, for the
+    first, with its refinement if it refines, beside search alone at the same budget), and the
+    baselines."""
     net, vocab = load_model(model_dir)
     found: dict[str, System] = {"network": network(net, vocab)}  # greedy
-    if options.beams > 1:
-        found[f"match ({options.beams} beams ranked by MSS)"] = matched(net, vocab, replace(options, refine=False))
-    if options.refine:
-        found["match --refine"] = matched(net, vocab, options, pool, progress=True)
-        found["search only"] = search_only(options.renders, options.seconds, pool=pool, progress=True)
+    for options in searches:
+        if options.candidates > 1:
+            name = f"match ({options.search}, {options.candidates} candidates ranked by MSS)"
+            found[name] = matched(net, vocab, replace(options, refine=False), pool)
+    if searches[0].refine:
+        found["match --refine"] = matched(net, vocab, searches[0], pool, progress=True)
+        found["search only"] = search_only(searches[0].renders, searches[0].seconds, pool=pool, progress=True)
     if baselines:
         found["random"] = random_patch()
         if train is None:

@@ -1,6 +1,6 @@
 """The main job: a sound in, the settings that make it out, ranked by how they sound.
 
-`find` listens (the network's beams), renders each candidate, ranks them by the
+`find` listens (the network's candidates), renders each one, ranks them by the
 multi-resolution STFT distance to the input and optionally refines the best by search;
 `write_match` writes what a producer takes away. `MatchOptions` is the one set of choices
 (and defaults) the CLI, the app and `evaluate` pass to `find`, so a measured figure is a
@@ -25,13 +25,20 @@ BUNDLED = Path(__file__).parent / "models" / "default"
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif", ".mp3", ".au", ".caf")
 
 
+SEARCHES = ("doubts", "beams", "both")
+
+
 @dataclass(frozen=True)
 class MatchOptions:
-    """How one clip is matched: `beams` guesses from beam search, all rendered and ranked by
-    MSS, the best `top_k` kept; with `refine`, CMA-ES from the ranked beams within `renders`
-    renders or `seconds` (renders win when both are given), in `workers` processes."""
+    """How one clip is matched: `candidates` distinct patches from the network (`search`
+    "doubts": the greedy patch and the rest decoded again after each alternative it doubts
+    between at a categorical field or the note; "beams": beam search; "both": half from each),
+    all rendered and ranked by MSS, the best `top_k` kept; with `refine`, CMA-ES from the
+    ranked candidates within `renders` renders or `seconds` (renders win when both are given),
+    in `workers` processes."""
 
-    beams: int = 4
+    search: str = "both"
+    candidates: int = 8
     top_k: int = 1
     refine: bool = False
     renders: int | None = None
@@ -39,7 +46,9 @@ class MatchOptions:
     workers: int = os.cpu_count() or 1
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "beams", max(self.beams, self.top_k))
+        if self.search not in SEARCHES:
+            raise WhisperSynthError(f"search: expected one of {', '.join(SEARCHES)}, got {self.search!r}")
+        object.__setattr__(self, "candidates", max(self.candidates, self.top_k))
         if self.renders is not None:
             object.__setattr__(self, "seconds", None)
 
@@ -61,16 +70,14 @@ def load_model(folder: str | Path | None = None):
     return M.load(Path(folder) if folder else BUNDLED)
 
 
-def rank(clip: np.ndarray, guesses: list) -> list[Candidate]:
-    """Render every guess and sort by MSS to the clip (a silent render ranks last)."""
-    out = []
-    for g in guesses:
-        try:
-            rendered = synth.render(g.patch)
-            distance = float(metrics.mss(clip, rendered)[0])
-        except AudioError:
-            rendered, distance = np.zeros_like(clip), float("inf")
-        out.append(Candidate(g.patch, g.score, rendered, distance))
+def rank(clip: np.ndarray, guesses: list, pool=None) -> list[Candidate]:
+    """Render every guess (in `pool`'s processes if given) and sort by MSS to the clip (a silent
+    render ranks last)."""
+    from .refine import render_scored
+
+    jobs = [(clip, g.patch) for g in guesses]
+    scored = pool.map(render_scored, jobs, chunksize=1) if pool is not None else [render_scored(j) for j in jobs]
+    out = [Candidate(g.patch, g.score, np.zeros_like(clip) if r is None else r, d) for g, (r, d) in zip(guesses, scored)]
     return sorted(out, key=lambda c: c.distance)
 
 
@@ -86,10 +93,10 @@ def refine_match(clip: np.ndarray, candidates: list[Candidate], options: MatchOp
 
 @contextlib.contextmanager
 def search_pool(options: MatchOptions):
-    """The render processes a refining match uses (None when it does not refine or has one worker)."""
+    """The render processes that rank candidates and run the search (None with one worker)."""
     from .refine import render_pool
 
-    pool = render_pool(options.workers) if options.refine else None
+    pool = render_pool(options.workers)
     try:
         yield pool
     finally:
@@ -97,14 +104,27 @@ def search_pool(options: MatchOptions):
             pool.terminate()
 
 
+def guesses(clip: np.ndarray, model, vocab, options: MatchOptions) -> list:
+    """The network's distinct candidates for one clip (model.Guess), by the options' search."""
+    from . import model as M
+
+    n = options.candidates
+    if options.search == "doubts":
+        return M.doubts(model, vocab, clip, n)
+    if options.search == "beams":
+        return M.predict(model, vocab, clip, beams=n, top_k=n)[0]
+    found = {g.patch: g for g in M.doubts(model, vocab, clip, (n + 1) // 2)}  # "both": half each, distinct
+    for g in M.predict(model, vocab, clip, beams=n, top_k=n)[0]:
+        if len(found) < n:
+            found.setdefault(g.patch, g)
+    return list(found.values())
+
+
 def find(clip: np.ndarray, model, vocab, options: MatchOptions = MatchOptions(), pool=None,
          progress=None) -> tuple[list[Candidate], Candidate]:
     """The main job on one clip: the `top_k` candidates to write, best first, and the network's
-    own best guess (the best beam by sound). With `refine`, the search's result comes first."""
-    from . import model as M
-
-    guesses = M.predict(model, vocab, clip, beams=options.beams, top_k=options.beams)[0]
-    ranked = rank(clip, guesses)
+    own best guess (the best candidate by sound). With `refine`, the search's result comes first."""
+    ranked = rank(clip, guesses(clip, model, vocab, options), pool)
     if options.refine:
         return [refine_match(clip, ranked, options, pool, progress), *ranked[1 : options.top_k]], ranked[0]
     return ranked[: options.top_k], ranked[0]

@@ -122,18 +122,34 @@ def _mag(x, n_fft: int):
 LOG_FLOOR = 10 ** (-80 / 20) / 4
 
 
+def _mss_terms(x_mags: list, y) -> "torch.Tensor":
+    total = 0.0
+    for n, sx in zip(MSS_FFTS, x_mags):
+        sy = _mag(y, n)
+        floor = LOG_FLOOR * n
+        log_diff = (sx.clamp_min(floor).log() - sy.clamp_min(floor).log()).abs()
+        total = total + (sx - sy).abs().mean(dim=(1, 2)) + log_diff.mean(dim=(1, 2))
+    return total / len(MSS_FFTS)
+
+
 def mss(a, b) -> np.ndarray:
     """Multi-resolution STFT distance (FFT 64..2048, hop 1/4): mean |linear magnitude| difference
     plus mean |log magnitude| difference (floored at -80 dB), averaged over resolutions; one
     value per clip pair."""
-    x, y = _tensor(a), _tensor(b)
-    total = 0.0
-    for n in MSS_FFTS:
-        sx, sy = _mag(x, n), _mag(y, n)
-        floor = LOG_FLOOR * n
-        log_diff = (sx.clamp_min(floor).log() - sy.clamp_min(floor).log()).abs()
-        total = total + (sx - sy).abs().mean(dim=(1, 2)) + log_diff.mean(dim=(1, 2))
-    return (total / len(MSS_FFTS)).numpy()
+    x = _tensor(a)
+    return _mss_terms([_mag(x, n) for n in MSS_FFTS], _tensor(b)).numpy()
+
+
+class MssTo:
+    """MSS from one fixed target to any clip, the target's spectrograms computed once (a search
+    scores hundreds of candidates against the same input)."""
+
+    def __init__(self, target) -> None:
+        x = _tensor(target)
+        self.mags = [_mag(x, n) for n in MSS_FFTS]
+
+    def __call__(self, b) -> float:
+        return float(_mss_terms(self.mags, _tensor(b))[0])
 
 
 def spectral_convergence(a, b) -> np.ndarray:

@@ -11,6 +11,7 @@ scored first, so a refinement never returns anything worse than where it began.
 
 from __future__ import annotations
 
+import functools
 import math
 import multiprocessing as mp
 import time
@@ -68,12 +69,23 @@ def from_unit(base: Patch, names: list[str], x: np.ndarray) -> Patch:
 # ---------------------------------------------------------------- scoring in worker processes
 
 
-def _distance(job: tuple[np.ndarray, Patch]) -> float:
+@functools.lru_cache(maxsize=2)
+def _scorer(target: bytes) -> metrics.MssTo:
+    return metrics.MssTo(np.frombuffer(target, np.float32).copy())  # one per input: its spectrograms once
+
+
+def render_scored(job: tuple[np.ndarray, Patch]) -> tuple[np.ndarray | None, float]:
+    """The standard render of a patch and its MSS to the target (None, inf for a silent render)."""
     target, p = job
     try:
-        return float(metrics.mss(target, synth.render(p))[0])
+        rendered = synth.render(p)
     except AudioError:
-        return math.inf  # a silent render is as far as it gets
+        return None, math.inf  # a silent render is as far as it gets
+    return rendered, _scorer(np.asarray(target, np.float32).tobytes())(rendered)
+
+
+def _distance(job: tuple[np.ndarray, Patch]) -> float:
+    return render_scored(job)[1]
 
 
 def _one_thread() -> None:
@@ -96,7 +108,9 @@ class Scorer:
     def __call__(self, patches: list[Patch]) -> list[float]:
         self.renders += len(patches)
         jobs = [(self.target, p) for p in patches]
-        return self.pool.map(_distance, jobs) if self.pool is not None else [_distance(j) for j in jobs]
+        if self.pool is None:
+            return [_distance(j) for j in jobs]
+        return self.pool.map(_distance, jobs, chunksize=1)  # one at a time: no worker waits on a slow chunk
 
 
 # ---------------------------------------------------------------- the search
