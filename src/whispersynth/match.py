@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import audio, metrics, settings, synth
+from . import audio, settings, synth
 from .errors import AudioError, WhisperSynthError
 from .files import atomic_path, write_bytes, write_text
 from .spec import Patch
