@@ -108,8 +108,8 @@ def match_(
     NAME.match.wav, NAME.preview.wav and NAME.png per input, and prints the settings."""
     from . import match as matching
 
-    options = matching.MatchOptions(search=search, candidates=candidates, top_k=top_k, refine=refine, renders=renders, seconds=budget,
-                                    workers=workers)
+    options = MatchOptions(search=search, candidates=candidates, top_k=top_k, refine=refine, renders=renders,
+                           seconds=budget, workers=workers)
     files = matching.collect_inputs(inputs)
     clips, failed = {}, 0
     for f in files:  # read every input before the model loads: bad files fail fast
