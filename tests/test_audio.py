@@ -1,6 +1,4 @@
-import contextlib
 import os
-import signal
 import struct
 import sys
 from pathlib import Path
@@ -226,11 +224,11 @@ def test_junk_mp3_prints_nothing_on_stderr(tmp_path, capfd):
     ("device", "not a regular file"),
     ("missing", "no such file"),
 ])
-def test_what_is_not_a_file_is_refused_before_opening(kind, message, tmp_path):
+def test_what_is_not_a_file_is_refused_before_opening(kind, message, tmp_path, no_hang):
     path = {"folder": tmp_path, "device": Path("/dev/null")}.get(kind, tmp_path / "x.wav")
     if kind == "fifo":
         os.mkfifo(path)
-    with _alarm(5), pytest.raises(AudioError, match=message):
+    with no_hang(5), pytest.raises(AudioError, match=message):
         audio.load(path)  # opening a FIFO would wait for a writer forever
 
 
@@ -272,19 +270,3 @@ def test_a_start_that_is_no_time_is_refused(clip, tmp_path, start):
     audio.write_wav(tmp_path / "x.wav", clip, 16000)
     with pytest.raises(AudioError, match="is not a time in a sound"):
         audio.load(tmp_path / "x.wav", start=start)
-
-
-@contextlib.contextmanager
-def _alarm(seconds: int):
-    """Fail instead of hanging: SIGALRM interrupts a blocked open() and fails the test there."""
-
-    def fail(*_):
-        pytest.fail(f"still blocked after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)

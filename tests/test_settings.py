@@ -1,8 +1,6 @@
-import contextlib
 import math
 import os
 import re
-import signal
 from pathlib import Path
 
 import pytest
@@ -300,11 +298,11 @@ def test_random_bytes_load_as_parse_reads_them(tmp_path, data):
 
 
 @pytest.mark.parametrize("kind", ["folder", "fifo", "device"])
-def test_load_refuses_folders_pipes_and_devices_before_reading(kind, tmp_path):
+def test_load_refuses_folders_pipes_and_devices_before_reading(kind, tmp_path, no_hang):
     path = {"folder": tmp_path, "fifo": tmp_path / "in.txt", "device": Path("/dev/null")}[kind]
     if kind == "fifo":
         os.mkfifo(path)
-    with _alarm(5), pytest.raises(SettingsError, match="cannot read") as err:
+    with no_hang(5), pytest.raises(SettingsError, match="cannot read") as err:
         settings.load(path)  # opening a FIFO would wait for a writer forever
     assert ("a folder" if kind == "folder" else "not a regular file") in str(err.value)
 
@@ -316,20 +314,3 @@ def test_load_names_an_unreadable_file(tmp_path):
     path.chmod(0)
     with pytest.raises(SettingsError, match="cannot read .Permission denied"):
         settings.load(path)
-
-
-@contextlib.contextmanager
-def _alarm(seconds: int):
-    """Fail instead of hanging: SIGALRM interrupts a blocked open() and fails the test there
-    (pytest's Failed is no OSError, so no reader's `except OSError` can swallow it)."""
-
-    def fail(*_):
-        pytest.fail(f"still blocked after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
