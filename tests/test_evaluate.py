@@ -76,3 +76,21 @@ def test_evaluate_cli_writes_the_report(sets, tmp_path):
     assert json.loads((tmp_path / "rep" / "report.json").read_text())["clips"] == 3
     bad = CliRunner().invoke(app, ["evaluate", "--model", str(sets / "model")])
     assert bad.exit_code != 0 and "exactly one of --data" in str(bad.exception)
+
+
+def test_by_ear_counts_inaudible_differences_as_right_and_audible_ones_as_wrong():
+    from whispersynth import settings, synth
+
+    true = settings.parse("Waveform: Saw\nVoices: 1\nOscillator Detune: None\nFilter Type: Lowpass\n"
+                          "Filter Cutoff: 16000Hz\nADSR Envelope: Attack: 5ms, Decay: 300ms, Sustain: -12 dB, "
+                          "Release: 200ms\nLFO Modulation: None\nNote: A3, Length: 2.95s\n")
+    # a lowpass above the clip's band and a release cut off by the clip's end are inaudible
+    # (MSS 0.007 and 0.011, measured); a square for a saw and a 0.5 dB sustain change are not
+    pred = true.replace(waveform="Square", cutoff=17000, release=1.5, sustain=-12.5)
+    ears = ev.by_ear(pred, synth.render(pred), true)
+    assert ears["cutoff"] == 1.0 and ears["release"] == 1.0
+    assert ears["waveform"] == 0.0 and ears["sustain"] == 0.0
+    assert ears["attack"] == 1.0 and ears["lfo_rate"] == 1.0  # equal values (None included) are right
+    fixed = ev.with_true(true.replace(voices=3, detune=0.2), true, ev.FIELD["voices"])
+    assert fixed.voices == 1 and fixed.detune is None  # the rules' dependents follow the fix
+    assert ev.by_ear(true, synth.render(true), true) == {f.name: 1.0 for f in ev.FIELDS}

@@ -283,6 +283,7 @@ def evaluate_(
     search: Annotated[str, typer.Option(help="The match searches to score, comma-separated (doubts, beams, both).")] = DEFAULT.search,
     candidates: Annotated[int, typer.Option("--candidates", "--beams", min=1, max=32, help="Candidates each match system ranks by MSS (as match --candidates).")] = DEFAULT.candidates,
     refine: Annotated[bool, typer.Option(help="Add match --refine (CMA-ES from the ranked candidates) and search alone (from a random patch).")] = False,
+    by_ear: Annotated[bool, typer.Option(help="On a generated split, also score each field by ear (one render per wrong field).")] = False,
     renders: Annotated[int, typer.Option(min=1, help="With --refine: renders per clip for both searches.")] = 300,
     workers: Annotated[int, typer.Option(min=1, help="Render processes (ranking the candidates, and --refine).")] = DEFAULT.workers,
 ) -> None:
@@ -302,7 +303,7 @@ def evaluate_(
                 for s in search.split(",")]
     with search_pool(searches[0]) as pool:
         systems = ev.systems_for(model, train_dir, baselines, searches, nn_limit, pool)
-        report = ev.evaluate(clips, truth, systems, source=str(data_dir or sounds))
+        report = ev.evaluate(clips, truth, systems, source=str(data_dir or sounds), ear=by_ear)
     for path in ev.write_report(report, out):
         typer.echo(f"wrote {path}")
     typer.echo(report.markdown())
