@@ -79,7 +79,7 @@ def test_evaluate_cli_writes_the_report(sets, tmp_path):
 
 
 def test_by_ear_counts_inaudible_differences_as_right_and_audible_ones_as_wrong():
-    from whispersynth import settings, synth
+    from whispersynth import settings, spec, synth
 
     true = settings.parse("Waveform: Saw\nVoices: 1\nOscillator Detune: None\nFilter Type: Lowpass\n"
                           "Filter Cutoff: 16000Hz\nADSR Envelope: Attack: 5ms, Decay: 300ms, Sustain: -12 dB, "
@@ -91,6 +91,6 @@ def test_by_ear_counts_inaudible_differences_as_right_and_audible_ones_as_wrong(
     assert ears["cutoff"] == 1.0 and ears["release"] == 1.0
     assert ears["waveform"] == 0.0 and ears["sustain"] == 0.0
     assert ears["attack"] == 1.0 and ears["lfo_rate"] == 1.0  # equal values (None included) are right
-    fixed = ev.with_true(true.replace(voices=3, detune=0.2), true, ev.FIELD["voices"])
+    fixed = ev.with_true(true.replace(voices=3, detune=0.2), true, spec.FIELD["voices"])
     assert fixed.voices == 1 and fixed.detune is None  # the rules' dependents follow the fix
-    assert ev.by_ear(true, synth.render(true), true) == {f.name: 1.0 for f in ev.FIELDS}
+    assert ev.by_ear(true, synth.render(true), true) == {f.name: 1.0 for f in spec.FIELDS}

@@ -28,7 +28,7 @@ from .features import front_end
 from .files import atomic_path, write_text
 from .match import MatchOptions, collect_inputs, find, load_model
 from .sampler import clip_rng, sample_patch
-from .spec import FIELD, FIELDS, Field, Patch, null_rule
+from .spec import FIELDS, Field, Patch, null_rule
 
 System = Callable[[np.ndarray], list]  # clips (n, 48000) -> one Patch (or None if invalid) per clip
 
