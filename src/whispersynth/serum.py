@@ -52,6 +52,7 @@ import numpy as np
 
 from .errors import WhisperSynthError
 from .spec import Patch
+from .synth import WAVEFORMS, wavetable_frames
 
 
 class SerumPresetError(WhisperSynthError, ValueError):
@@ -242,17 +243,8 @@ def knob_to_filter_index(n: float) -> int:
 
 
 def _frame(waveform: str) -> np.ndarray:
-    """One band-limited cycle (FRAME samples) from its Fourier series; Square is 50 % duty."""
-    n = np.arange(1, FRAME // 2)
-    odd = n % 2 == 1
-    amps = {
-        "Sine": (n == 1) * 1.0,
-        "Triangle": np.where(odd, 8 / np.pi**2 * (-1.0) ** ((n - 1) // 2) / n**2, 0.0),
-        "Saw": 2 / (np.pi * n) * (-1.0) ** (n + 1),
-        "Square": np.where(odd, 4 / (np.pi * n), 0.0),
-    }[waveform]
-    t = np.arange(FRAME) / FRAME
-    return (amps[:, None] * np.sin(2 * np.pi * n[:, None] * t[None, :])).sum(axis=0).astype("<f4")
+    """One band-limited cycle (FRAME samples): the very frames of the Vital render's wavetable."""
+    return wavetable_frames(FRAME)[WAVEFORMS.index(waveform)].astype("<f4")
 
 
 def _init_saw() -> np.ndarray:

@@ -60,7 +60,7 @@ ROUTES = {
 }
 
 
-def _wavetable_frames(size: int = 2048) -> list[np.ndarray]:
+def wavetable_frames(size: int = 2048) -> list[np.ndarray]:
     """Band-limited single cycles from their Fourier series, in WAVEFORMS order."""
     n = np.arange(1, size // 2)
     odd = n % 2 == 1
@@ -171,7 +171,7 @@ def _base_preset() -> str:
     component = settings["wavetables"][0]["groups"][0]["components"][0]
     component["keyframes"] = [
         {"position": i, "wave_data": base64.b64encode(f.astype("<f4").tobytes()).decode()}
-        for i, f in enumerate(_wavetable_frames())
+        for i, f in enumerate(wavetable_frames())
     ]
     settings["wavetables"][0]["name"] = "Sine Triangle Saw Square"
     settings["lfos"][0] = {
