@@ -132,3 +132,8 @@ def test_refuses_when_disk_is_too_small_or_folder_holds_another_set(reference, t
     with pytest.raises(DataError, match=r"12 clips need about 0\.0 GB"):
         data.generate(tmp_path, SPEC, progress=False)
     assert not list(tmp_path.glob("part-*"))
+
+
+def test_loading_clips_from_a_folder_without_parts_names_it(tmp_path):
+    with pytest.raises(DataError, match="no part-"):
+        data.load_clips(tmp_path, 10)

@@ -145,6 +145,8 @@ def load_clips(folder: Path, limit: int) -> tuple[np.ndarray, list[Patch]]:
         patches += p
         if len(patches) >= limit:
             break
+    if not audio:
+        raise DataError(f"{folder}: no part-*.parquet files (make them with `whispersynth data generate`)")
     return np.concatenate(audio)[:limit], patches[:limit]
 
 
