@@ -1,8 +1,9 @@
 """Honest evaluation: how a system's matches *sound* next to the input, and how close each field is.
 
 A system turns standard clips into patches: the network alone (greedy), `match` (the network's
-candidates ranked by audio distance, with the options the CLI uses), and the baselines a network must beat: a random patch, the training set's
-mean/mode patch, and the nearest training clip in log-mel space. Each match is rendered the
+candidates ranked by audio distance, with the options the CLI uses), and the baselines a
+network must beat: a random patch, the training set's mean/mode patch, and the nearest
+training clip in log-mel space. Each match is rendered the
 standard way and compared with the input by every audio distance of `metrics` (MSS first);
 where the truth is known (a generated test split), per-field errors are given overall and on
 the audible subset. The report is JSON + Markdown + a plot.
@@ -215,8 +216,9 @@ def score(name: str, clips: np.ndarray, patches: list, truth: list | None, batch
     summary = {k: {"median": float(np.median(v)), "mean": float(np.mean(v))} for k, v in per_clip.items()}
     result = Result(name, float(np.mean(valid)), summary, mss=per_clip["mss"])
     if truth is not None:
-        rows = [metrics.field_errors(p, t) for p, t in zip(patches, truth) if p is not None]
-        heard = [metrics.audible_only(metrics.field_errors(p, t), t) for p, t in zip(patches, truth) if p is not None]
+        pairs = [(p, t) for p, t in zip(patches, truth) if p is not None]
+        rows = [metrics.field_errors(p, t) for p, t in pairs]
+        heard = [metrics.audible_only(errors, t) for errors, (_, t) in zip(rows, pairs)]
         result.fields, result.fields_audible = metrics.summarize(rows), metrics.summarize(heard)
         if ear:
             ears = [by_ear(p, r, t) for p, r, t in zip(patches, renders, truth) if p is not None]
