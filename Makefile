@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 EXAMPLES := src/whispersynth/examples
 
-.PHONY: setup browser test demo bench model evaluate clean
+.PHONY: setup browser test demo bench model ablation evaluate clean
 
 setup: $(STAMP)
 
@@ -43,19 +43,39 @@ bench: $(STAMP)
 	$(PY) benchmarks/refine.py
 
 # The bundled model's recipe (src/whispersynth/models/default/MODEL_CARD.md has its figures).
-# Every step resumes when run again; on 2 cores data takes ~20 min and training ~75 min.
+# Every step resumes when run again. On 2 cores: data ~35 min, the first model ~80 min, the
+# envelope front end ~45 min (one thread, as in the ablation) and its annealed run ~50 min.
 DATA ?= data
 RUN ?= runs/cpu-ce
 TRAIN_N ?= 40000
 STEPS ?= 5500
+SIGMAS := 1,detune=13,cutoff=9,attack=2,decay=13,sustain=5,release=5,lfo_rate=29,lfo_depth=10
+resume = $$([ -d $(1)/checkpoints ] && echo --resume)
 model: $(STAMP)
 	$(VENV)/bin/whispersynth data generate --out $(DATA)/val --n 500 --seed 1 --part-size 500
 	$(VENV)/bin/whispersynth data generate --out $(DATA)/test --n 500 --seed 2 --part-size 500
 	$(VENV)/bin/whispersynth data generate --out $(DATA)/train --n $(TRAIN_N) --seed 0 --part-size 500
+	$(VENV)/bin/whispersynth data generate --out $(DATA)/train3 --n 24000 --seed 3 --part-size 500
+	# 1. the first bundled model: log-mel, from scratch
 	OMP_NUM_THREADS=1 $(VENV)/bin/whispersynth train --data $(DATA)/train --val $(DATA)/val --out $(RUN) \
 	  --size cpu --pool 2 --steps $(STEPS) --batch-size 32 --lr 1e-3 --warmup 300 --loss ce \
-	  --eval-every 500 --save-every 250 --val-clips 500 --seed 0 $$([ -d $(RUN)/checkpoints ] && echo --resume)
-	$(VENV)/bin/whispersynth export-model $(RUN)/model src/whispersynth/models/default
+	  --eval-every 500 --save-every 250 --val-clips 500 --seed 0 $(call resume,$(RUN))
+	$(VENV)/bin/whispersynth export-model $(RUN)/model runs/v1-export
+	# 2. widened to the envelope front end: the ablation's run (`make ablation`), its 534 steps
+	OMP_NUM_THREADS=1 $(VENV)/bin/whispersynth train --data $(DATA)/train3 --val $(DATA)/val --out runs/ab-envelope \
+	  --init-from runs/v1-export --front-end envelope --steps 100000 --stop-after 534 --batch-size 32 --lr 3e-4 \
+	  --warmup 100 --loss ce --eval-every 100000 --save-every 100 --val-clips 500 --seed 0 $(call resume,runs/ab-envelope)
+	# 3. annealed, with soft targets as wide as each field's errors
+	OMP_NUM_THREADS=2 $(VENV)/bin/whispersynth train --data $(DATA)/train3 --val $(DATA)/val --out runs/envelope-sigma \
+	  --init-from runs/ab-envelope/model --front-end envelope --steps 3600 --batch-size 32 --lr 3e-4 --warmup 50 \
+	  --loss soft --sigma $(SIGMAS) --eval-every 1200 --save-every 200 --val-clips 500 --seed 1 \
+	  $(call resume,runs/envelope-sigma)
+	$(VENV)/bin/whispersynth export-model runs/envelope-sigma/model src/whispersynth/models/default
+
+# The model card's front-end and loss ablation: eight runs side by side (tools/ablate.sh).
+ablation: $(STAMP)
+	$(VENV)/bin/whispersynth export-model $(RUN)/model runs/v1-export
+	sh tools/ablate.sh
 
 # The bundled model's evaluation: held-out split with baselines, and the other-synth sounds.
 evaluate: $(STAMP)

@@ -233,3 +233,15 @@ def test_the_undamaged_tiny_model_matches(sound, tiny_model, tmp_path):
             cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "out" / "good.txt").is_file() and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--sigma", "1,cutoff=wide"], "'cutoff=wide' is not a width"),
+    (["--sigma", "colour=3"], "no field 'colour'"),
+    (["--sigma", "cutoff=-1"], "0 or more"),
+    (["--sigma", "nan"], "0 or more"),
+    (["--front-end", "mfcc"], "--front-end: expected one of logmel, fine, pitch, cqt, envelope"),
+])
+def test_bad_training_options_are_refused_before_training(option, message, tmp_path):
+    r = run("train", "--data", str(tmp_path), "--out", str(tmp_path / "run"), *option, cwd=tmp_path)
+    assert_refused(r, message, tmp_path / "run")

@@ -221,3 +221,38 @@ def test_doubts_gives_distinct_patches_greedy_first_within_the_budget():
         assert g.score == pytest.approx(logp, abs=1e-3)
     for g in found[1:]:  # each alternative differs from greedy at a branched field at least
         assert any(getattr(g.patch, f.name) != getattr(greedy, f.name) for f in VOCAB.table if M.branched(f))
+
+
+@pytest.mark.parametrize("front", ["fine", "pitch", "cqt", "envelope", "logmel"])
+def test_a_trained_model_widened_to_another_front_end_hears_the_same(tmp_path, front):
+    old = M.build("debug", pool=2, seed=4).eval()
+    M.save(old, tmp_path / "old", VOCAB)
+    wide = M.init_from(str(tmp_path / "old"), pool=3, front=front).eval()  # its own pooling is kept
+    assert M.front_of(wide.config) == front and M.features_pool(wide) == 2
+    conv = wide.model.encoder.conv1.weight
+    assert conv.shape[1] == M.channels(front) and not conv[:, 80:].any()
+    assert torch.equal(conv[:, :80], old.model.encoder.conv1.weight)
+    dec = torch.ones(4, 3, dtype=torch.long)
+    with torch.no_grad():
+        a = old(input_features=M.features(old, CLIPS), decoder_input_ids=dec).logits
+        b = wide(input_features=M.features(wide, CLIPS), decoder_input_ids=dec).logits
+    assert torch.allclose(a, b, atol=1e-5)
+    M.save(wide, tmp_path / "wide", VOCAB)
+    again, _ = M.load(tmp_path / "wide")
+    assert M.front_of(again.config) == front
+    if front != "logmel":
+        with pytest.raises(ModelError, match="only log-mel models widen"):
+            M.init_from(str(tmp_path / "wide"), front="cqt" if front != "cqt" else "fine")
+
+
+def test_a_model_of_an_unknown_front_end_is_refused(tmp_path):
+    M.save(M.build("debug", front="pitch"), tmp_path / "m", VOCAB)
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    (tmp_path / "m" / "config.json").write_text(json.dumps({**config, "whispersynth_front_end": "mfcc"}))
+    with pytest.raises(ModelError, match="front end this version does not have"):
+        M.load(tmp_path / "m")
+    (tmp_path / "m" / "config.json").write_text(json.dumps({**config, "num_mel_bins": 80}))
+    with pytest.raises(ModelError, match="113 channels of its 'pitch' front end"):
+        M.load(tmp_path / "m")
+    with pytest.raises(ModelError, match="unknown front end"):
+        M.build("debug", front="mfcc")

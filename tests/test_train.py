@@ -1,4 +1,5 @@
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,8 @@ from whispersynth import data, settings
 from whispersynth import model as M
 from whispersynth.data import DatasetSpec, load_clips
 from whispersynth.tokens import Vocab
-from whispersynth.train import ClipStream, Collator, FieldLoss, TrainConfig, plain_ce, train, validate
+from whispersynth.spec import FIELDS
+from whispersynth.train import ClipStream, Collator, FieldLoss, TrainConfig, bin_errors, plain_ce, train, validate
 
 VOCAB = Vocab()
 
@@ -99,3 +101,62 @@ def test_resume_continues_from_the_same_step_and_loss(clips32, tmp_path, grad_ac
     assert sorted(b) == sorted(a) and max(a) == 12
     for step in a:
         assert abs(a[step] - b[step]) < 1e-4, step
+
+
+def test_each_field_can_have_its_own_soft_target_width():
+    wide = FieldLoss(VOCAB, sigma=1.0, sigmas={"cutoff": 9.0})
+    narrow = FieldLoss(VOCAB, sigma=1.0)
+    cut, att = VOCAB.fields["cutoff"], VOCAB.fields["attack"]
+    mid_cut, mid_att = int(cut.ids[cut.n_special + 100]), int(att.ids[att.n_special + 100])
+    neighbour = int(cut.ids[cut.n_special + 109])  # 9 bins away: exp(-1/2) of the peak at sigma 9
+    row = wide.targets[mid_cut]
+    assert torch.isclose(row[neighbour] / row[mid_cut], torch.tensor(np.exp(-0.5), dtype=torch.float32), rtol=1e-4)
+    assert narrow.targets[mid_cut][neighbour] < 1e-10
+    assert torch.equal(wide.targets[mid_att], narrow.targets[mid_att])  # other fields keep `sigma`
+
+
+def test_a_time_limit_stops_training_early_and_a_step_limit_repeats_it(clips32, tmp_path):
+    common = dict(data=str(clips32), size="debug", steps=10**5, batch_size=4, warmup=1, eval_every=10**6,
+                  save_every=10**6, progress=False)
+    def saved_at(run: str) -> int:  # the step of the run's one checkpoint, saved when it stopped
+        (checkpoint,) = (tmp_path / run / "checkpoints").glob("checkpoint-*")
+        return json.loads((checkpoint / "trainer_state.json").read_text())["global_step"]
+
+    folder = train(TrainConfig(out=str(tmp_path / "timed"), max_minutes=0.002, **common))
+    steps = saved_at("timed")
+    assert 0 < steps < 10**5
+    again = train(TrainConfig(out=str(tmp_path / "stepped"), stop_after=steps, **common))
+    assert saved_at("stepped") == steps
+    a, b = M.load(folder)[0], M.load(again)[0]
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+def test_bin_errors_measure_how_many_bins_off_each_field_is(clips32, monkeypatch):
+    audio, truth = load_clips(clips32, 32)
+    cut = VOCAB.fields["cutoff"]
+    bins = list(cut.ids[cut.n_special :])
+    k = [f.name for f in FIELDS].index("cutoff")
+    assert any(VOCAB.encode(t)[k] in bins for t in truth)  # some clips have a filter
+
+    def off_by_three(model, vocab, clips, **kwargs):  # right everywhere but 3 bins off in cutoff
+        seqs = []
+        for true in truth:
+            seq = [1] + vocab.encode(true)  # <bos> first, as generate returns it
+            if seq[k + 1] in bins:
+                i = bins.index(seq[k + 1])
+                seq[k + 1] = bins[i + 3 if i + 3 < len(bins) else i - 3]
+            seqs.append(seq)
+        return seqs, [0.0] * len(seqs)
+
+    monkeypatch.setattr(M, "generate_ids", off_by_three)
+    errors = bin_errors(None, VOCAB, audio, truth)
+    assert errors["cutoff"] == 3.0 and errors["attack"] == 0.0 and errors["note"] == 0.0
+    assert "waveform" not in errors  # categories have no distance
+
+
+def test_validation_decodes_a_lora_model_as_its_base(clips32):
+    audio, truth = load_clips(clips32, 8)
+    base = M.build("debug", pool=2, seed=0)
+    expected = validate(base, VOCAB, audio, truth)
+    lora = M.add_lora(M.build("debug", pool=2, seed=0), rank=4)  # fresh adapters add nothing yet
+    assert validate(lora, VOCAB, audio, truth) == expected

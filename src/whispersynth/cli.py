@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import os
 import sys
 from pathlib import Path
@@ -228,32 +230,69 @@ def train_(
     val: Annotated[Optional[Path], typer.Option(help="Validation dataset folder (another seed).")] = None,
     size: Annotated[str, typer.Option(help="Model size: debug, cpu, tiny, base or small.")] = "cpu",
     pool: Annotated[int, typer.Option(min=1, help="Average this many mel frames in time (1, 2 or 3...).")] = 2,
+    front_end: Annotated[str, typer.Option(help="What the network hears: logmel, fine, pitch, cqt or envelope "
+                                                 "(docs in whispersynth.features).")] = "logmel",
     steps: Annotated[int, typer.Option(min=1, help="Optimizer steps.")] = 2000,
     batch_size: Annotated[int, typer.Option(min=1, help="Clips per step (per device and accumulation step).")] = 32,
     grad_accum: Annotated[int, typer.Option(min=1, help="Gradient accumulation steps per optimizer step.")] = 1,
     lr: Annotated[float, typer.Option(help="Peak learning rate (cosine schedule after warm-up).")] = 1e-3,
     warmup: Annotated[int, typer.Option(min=0, help="Warm-up steps.")] = 200,
     loss: Annotated[str, typer.Option(help="soft (Gaussian targets over neighbouring bins) or ce.")] = "soft",
-    sigma: Annotated[float, typer.Option(help="Width of the soft targets, in bins.")] = 1.0,
+    sigma: Annotated[str, typer.Option(help="Width of the soft targets, in bins: one number, or "
+                                             "FIELD=WIDTH,... with an optional default (e.g. 1,cutoff=8,attack=4).")] = "1",
+    max_minutes: Annotated[Optional[float], typer.Option(min=0.1, help="Stop after this many minutes of "
+                                                          "training (runs compared at equal time).")] = None,
+    stop_after: Annotated[Optional[int], typer.Option(min=1, help="Stop at this step, the schedule still set by "
+                                                        "--steps (repeats a --max-minutes run).")] = None,
     eval_every: Annotated[int, typer.Option(min=1, help="Validate every N steps.")] = 500,
     save_every: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 500,
     val_clips: Annotated[int, typer.Option(min=1, help="Validation clips decoded each time.")] = 256,
     augment: Annotated[bool, typer.Option(help="Random gain, noise and time shift on the input audio.")] = False,
     lora: Annotated[bool, typer.Option(help="Train PEFT LoRA adapters instead of all weights.")] = False,
-    init_from: Annotated[Optional[str], typer.Option(help="Pretrained Whisper weights: a folder or hub id.")] = None,
+    init_from: Annotated[Optional[str], typer.Option(help="Start from these weights: a WhisperSynth model folder "
+                                                      "(kept whole, widened to --front-end) or pretrained "
+                                                      "Whisper (a folder or hub id).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for weights and data order.")] = 0,
     resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint in --out.")] = False,
 ) -> None:
     """Train a model that writes settings tokens (Whisper encoder-decoder, 🤗 Trainer)."""
     from .train import TrainConfig, train
 
+    from .features import FRONT_ENDS
+
     if loss not in ("soft", "ce"):
         raise DataError(f"--loss: expected soft or ce, got {loss!r}")
+    if front_end not in FRONT_ENDS:
+        raise DataError(f"--front-end: expected one of {', '.join(FRONT_ENDS)}, got {front_end!r}")
+    width, widths = _sigmas(sigma)
     cfg = TrainConfig(data=str(data_dir), out=str(out), val=str(val) if val else None, size=size, pool=pool,
-                      steps=steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr, warmup=warmup, loss=loss, sigma=sigma,
+                      front_end=front_end, steps=steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr,
+                      warmup=warmup, loss=loss, sigma=width, sigmas=widths, max_minutes=max_minutes, stop_after=stop_after,
                       eval_every=eval_every, save_every=save_every, val_clips=val_clips, augment=augment,
                       lora=lora, init_from=init_from, seed=seed, resume=resume)
     typer.echo(f"wrote {train(cfg)}")
+
+
+def _sigmas(text: str) -> tuple[float, dict[str, float] | None]:
+    """`--sigma` -> (the default width, per-field widths or None)."""
+    from .spec import FIELDS
+
+    names, default, widths = {f.name for f in FIELDS}, 1.0, {}
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        name, _, value = item.rpartition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            raise DataError(f"--sigma: {item!r} is not a width (a number of bins)") from None
+        if not (math.isfinite(number) and number >= 0):
+            raise DataError(f"--sigma: {item!r}: a width is a number of bins, 0 or more")
+        if name and name not in names:
+            raise DataError(f"--sigma: no field {name!r}; fields are {', '.join(sorted(names))}")
+        if name:
+            widths[name] = number
+        else:
+            default = number
+    return default, widths or None
 
 
 @app.command("export-model")

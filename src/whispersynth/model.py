@@ -1,5 +1,6 @@
-"""The network: a Whisper encoder-decoder that listens to a log-mel spectrogram of the 3 s
-standard clip and writes settings tokens, with decoding constrained to valid patches.
+"""The network: a Whisper encoder-decoder that listens to the 3 s standard clip through a
+front end (`features`: log-mel, and the channels a front end adds) and writes settings tokens,
+with decoding constrained to valid patches.
 
 A trained model is a folder in the `save_pretrained` layout: `config.json`,
 `model.safetensors` and `vocab.json` (the settings tokens it was trained with).
@@ -19,7 +20,7 @@ from transformers import GenerationMixin, LogitsProcessor, LogitsProcessorList, 
 from transformers import WhisperForConditionalGeneration
 
 from .errors import WhisperSynthError
-from .features import FRAMES, N_MELS, front_end
+from .features import FRAMES, FRONT_ENDS, N_MELS, channels, front_end
 from .spec import FIELDS, Patch
 from .tokens import BOS, EOS, PAD, Vocab
 
@@ -39,52 +40,93 @@ class ModelError(WhisperSynthError):
     """A model folder or checkpoint that cannot be used."""
 
 
-def whisper_config(shape: str = "cpu", pool: int = 2, dims: tuple | None = None) -> WhisperConfig:
+def whisper_config(shape: str = "cpu", pool: int = 2, dims: tuple | None = None,
+                   front: str = "logmel") -> WhisperConfig:
     """A Whisper config for settings tokens and the 3 s clip (`pool` averages mel frames in
-    time); `dims` overrides the named shape's (d_model, enc, dec, heads, ffn)."""
+    time, `front` names the front end: features.FRONT_ENDS); `dims` overrides the named
+    shape's (d_model, enc, dec, heads, ffn)."""
     if dims is None and shape not in SHAPES:
         raise ModelError(f"unknown model size {shape!r}; expected one of {', '.join(SHAPES)}")
     if pool < 1 or FRAMES % (2 * pool):
         raise ModelError(f"pool {pool} does not divide the {FRAMES} mel frames evenly")
+    if front not in FRONT_ENDS:
+        raise ModelError(f"unknown front end {front!r}; expected one of {', '.join(FRONT_ENDS)}")
     d, enc, dec, heads, ffn = dims or SHAPES[shape]
     return WhisperConfig(
-        vocab_size=len(Vocab()), num_mel_bins=N_MELS, d_model=d,
+        vocab_size=len(Vocab()), num_mel_bins=channels(front), d_model=d,
         encoder_layers=enc, decoder_layers=dec, encoder_attention_heads=heads,
         decoder_attention_heads=heads, encoder_ffn_dim=ffn, decoder_ffn_dim=ffn,
         max_source_positions=FRAMES // pool // 2, max_target_positions=MAX_TOKENS,
         pad_token_id=PAD, bos_token_id=BOS, eos_token_id=EOS, decoder_start_token_id=BOS,
         suppress_tokens=None, begin_suppress_tokens=None, dropout=0.0,
-        whispersynth_shape=shape, whispersynth_pool=pool,
+        whispersynth_shape=shape, whispersynth_pool=pool, whispersynth_front_end=front,
     )
 
 
-def build(shape: str = "cpu", pool: int = 2, seed: int = 0) -> WhisperForConditionalGeneration:
+def front_of(config) -> str:
+    """The front end a model's config was trained with (models before front ends: log-mel)."""
+    return getattr(config, "whispersynth_front_end", "logmel")
+
+
+def features_pool(model) -> int:
+    """How many front-end frames the model averages in time."""
+    return getattr(model.config, "whispersynth_pool", 1)
+
+
+def build(shape: str = "cpu", pool: int = 2, seed: int = 0, front: str = "logmel") -> WhisperForConditionalGeneration:
     torch.manual_seed(seed)
-    return WhisperForConditionalGeneration(whisper_config(shape, pool))
+    return WhisperForConditionalGeneration(whisper_config(shape, pool, front=front))
 
 
-def init_from(source: str, pool: int = 2, seed: int = 0) -> WhisperForConditionalGeneration:
-    """A model with pretrained Whisper weights (a local folder or a hub id such as
-    openai/whisper-small): encoder positions sliced to the 3 s clip, decoder body kept,
-    token embeddings new (the settings vocabulary replaces Whisper's)."""
+def _dims(config) -> tuple:
+    return (config.d_model, config.encoder_layers, config.decoder_layers, config.encoder_attention_heads,
+            config.encoder_ffn_dim)
+
+
+def _take_weights(model, source_state: dict) -> WhisperForConditionalGeneration:
+    """Copy every weight of `source_state` that fits `model`: encoder positions sliced to the
+    model's length; the first convolution's input weights copied for the source's channels
+    and zero for the channels the model's front end adds (so the widened model hears exactly
+    what the source heard, until training gives the new channels weight)."""
+    own = model.state_dict()
+    for key, value in source_state.items():
+        if key not in own:
+            continue
+        if "embed_positions" in key:
+            value = value[: own[key].shape[0]]  # e.g. 3 s of positions instead of 30 s
+        if key.endswith("conv1.weight") and value.shape[1] < own[key].shape[1] and value.shape[::2] == own[key].shape[::2]:
+            value = torch.cat([value, value.new_zeros(value.shape[0], own[key].shape[1] - value.shape[1], value.shape[2])], 1)
+        if own[key].shape == value.shape:
+            own[key] = value
+    model.load_state_dict(own)
+    return model
+
+
+def init_from(source: str, pool: int = 2, seed: int = 0, front: str = "logmel") -> WhisperForConditionalGeneration:
+    """A model started from other weights, heard through the front end `front`:
+    - a WhisperSynth model folder (one with vocab.json, e.g. the bundled model): every weight
+      kept, its pooling kept, its front end widened to `front` (`_take_weights`);
+    - pretrained Whisper (a local folder or a hub id such as openai/whisper-small): encoder
+      positions sliced to the 3 s clip, decoder body kept, token embeddings new (the settings
+      vocabulary replaces Whisper's)."""
+    if (Path(source) / "vocab.json").is_file():
+        old, _ = load(source)
+        oc = old.config
+        if front_of(oc) != "logmel" and front_of(oc) != front:
+            raise ModelError(f"--init-from {source}: it hears the {front_of(oc)!r} front end; only log-mel "
+                             f"models widen to another")
+        model = WhisperForConditionalGeneration(
+            whisper_config(oc.whispersynth_shape, oc.whispersynth_pool, _dims(oc), front))
+        return _take_weights(model, old.state_dict()).train()
     try:
         pre = WhisperForConditionalGeneration.from_pretrained(source)
     except (OSError, ValueError) as e:
         raise ModelError(f"--init-from {source}: cannot load Whisper weights ({str(e).splitlines()[0]})") from None
-    pc = pre.config
-    if pc.num_mel_bins != N_MELS:
-        raise ModelError(f"--init-from {source}: it takes {pc.num_mel_bins} mel bins; this front end makes {N_MELS}")
-    dims = (pc.d_model, pc.encoder_layers, pc.decoder_layers, pc.encoder_attention_heads, pc.encoder_ffn_dim)
+    if pre.config.num_mel_bins != N_MELS:
+        raise ModelError(f"--init-from {source}: it takes {pre.config.num_mel_bins} mel bins; this front end makes {N_MELS}")
     torch.manual_seed(seed)
-    model = WhisperForConditionalGeneration(whisper_config(f"init:{source}", pool, dims))
-    own = model.state_dict()
-    for key, value in pre.state_dict().items():
-        if key in own and "embed_positions" in key:
-            value = value[: own[key].shape[0]]  # 3 s of positions instead of 30 s
-        if key in own and own[key].shape == value.shape:
-            own[key] = value
-    model.load_state_dict(own)
-    return model
+    model = WhisperForConditionalGeneration(whisper_config(f"init:{source}", pool, _dims(pre.config), front))
+    return _take_weights(model, pre.state_dict())
 
 
 def add_lora(model, rank: int = 8):
@@ -102,10 +144,10 @@ def add_lora(model, rank: int = 8):
 
 def features(model, audio: np.ndarray | torch.Tensor) -> torch.Tensor:
     """Standard clips (batch, 48000) or one clip (48000,) -> the model's input features (the
-    audio stage's front end, with the model's pooling)."""
+    audio stage's front end the model was trained with, and its pooling)."""
     x = torch.as_tensor(np.asarray(audio, dtype=np.float32))
     x = x[None] if x.ndim == 1 else x
-    return front_end(getattr(model.config, "whispersynth_pool", 1))(x)
+    return front_end(features_pool(model), front_of(model.config))(x)
 
 
 # ---------------------------------------------------------------- constrained decoding
@@ -141,6 +183,8 @@ def generate_ids(model, vocab: Vocab, audio, beams: int = 1, top_k: int = 1,
                  constrained: bool = True) -> tuple[list[list[int]], list[float]]:
     """Constrained decoding (unless told otherwise, to measure what the network does alone):
     `top_k` token sequences per clip (clip-major) and their scores."""
+    if hasattr(model, "get_base_model"):  # PEFT: its wrapper lacks generate's internals; the base holds the adapters
+        model = model.get_base_model()
     out = GenerationMixin.generate(
         model, input_features=features(model, audio), max_new_tokens=len(FIELDS) + 1,
         num_beams=max(beams, top_k), num_return_sequences=top_k, do_sample=False,
@@ -245,10 +289,15 @@ def load(folder: str | Path) -> tuple[WhisperForConditionalGeneration, Vocab]:
     if _read_json(folder, "vocab.json") != vocab.to_json():
         raise ModelError(f"{folder}: the model was trained with other settings tokens than this version's")
     config = _read_json(folder, "config.json")
-    if not (isinstance(config, dict) and config.get("model_type") == "whisper"
-            and config.get("vocab_size") == len(vocab) and config.get("num_mel_bins") == N_MELS):
+    if not isinstance(config, dict):
+        raise ModelError(f"{folder}: config.json is not a Whisper config (a JSON {type(config).__name__})")
+    front = config.get("whispersynth_front_end", "logmel")
+    if not isinstance(front, str) or front not in FRONT_ENDS:
+        raise ModelError(f"{folder}: config.json names a front end this version does not have ({front!r})")
+    if not (config.get("model_type") == "whisper" and config.get("vocab_size") == len(vocab)
+            and config.get("num_mel_bins") == channels(front)):
         raise ModelError(f"{folder}: config.json is not a Whisper config for {len(vocab)} settings tokens "
-                         f"and {N_MELS} mel bins")
+                         f"and the {channels(front)} channels of its {front!r} front end")
     hf_logging.disable_progress_bar()  # "Loading weights" bars would bury the command's own output
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # a bad checkpoint's load report is many lines; ModelError says it in one

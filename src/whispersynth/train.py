@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -37,6 +38,7 @@ class TrainConfig:
     val: str | None = None
     size: str = "cpu"
     pool: int = 2
+    front_end: str = "logmel"  # features.FRONT_ENDS
     steps: int = 2000
     batch_size: int = 32  # per device and per accumulation step
     grad_accum: int = 1  # gradient accumulation steps per optimizer step
@@ -45,6 +47,9 @@ class TrainConfig:
     weight_decay: float = 0.01
     loss: str = "soft"  # "soft": Gaussian targets over neighbouring bins; "ce": plain cross-entropy
     sigma: float = 1.0  # width of the soft targets, in bins
+    sigmas: dict[str, float] | None = None  # per field widths (in bins) that override `sigma`
+    max_minutes: float | None = None  # stop (saving the model) after this much training time
+    stop_after: int | None = None  # stop (saving the model) at this step, the schedule still set by `steps`
     eval_every: int = 500
     save_every: int = 500
     val_clips: int = 256
@@ -94,10 +99,10 @@ class ClipStream(torch.utils.data.IterableDataset):
 
 
 class Collator:
-    """Rows -> model inputs: log-mel features (with optional augmentation) and token labels."""
+    """Rows -> model inputs: the front end's features (with optional augmentation) and token labels."""
 
-    def __init__(self, pool: int, augment: bool = False) -> None:
-        self.logmel, self.augment = front_end(pool), augment
+    def __init__(self, pool: int, augment: bool = False, front: str = "logmel") -> None:
+        self.logmel, self.augment = front_end(pool, front), augment
 
     def __call__(self, rows: list[dict]) -> dict:
         audio = torch.from_numpy(np.stack([r["audio"] for r in rows]).astype(np.float32) / 32767)
@@ -124,10 +129,12 @@ def augment(audio: torch.Tensor) -> torch.Tensor:
 
 class FieldLoss:
     """Cross-entropy per token, each position restricted to its field's tokens, against soft
-    targets: a Gaussian over neighbouring bins of numeric fields (`sigma` bins wide), one-hot
-    for categories and special values; weighted per field."""
+    targets: a Gaussian over neighbouring bins of numeric fields (`sigma` bins wide, or the
+    field's own width in `sigmas`), one-hot for categories and special values; weighted per
+    field."""
 
-    def __init__(self, vocab: Vocab, sigma: float = 1.0, weights: dict | None = None) -> None:
+    def __init__(self, vocab: Vocab, sigma: float = 1.0, weights: dict | None = None,
+                 sigmas: dict | None = None) -> None:
         size = len(vocab)
         self.targets = torch.eye(size)
         self.mask = torch.full((len(FIELDS) + 1, size), float("-inf"))
@@ -136,9 +143,10 @@ class FieldLoss:
             ft = vocab.fields[f.name]
             self.mask[k, torch.as_tensor(ft.ids)] = 0.0
             bins = torch.as_tensor(ft.ids[ft.n_special :])
-            if f.kind != "choice" and sigma > 0 and len(bins) > 1:
+            width = (sigmas or {}).get(f.name, sigma)
+            if f.kind != "choice" and width > 0 and len(bins) > 1:
                 idx = torch.arange(len(bins), dtype=torch.float32)
-                g = torch.exp(-0.5 * ((idx[:, None] - idx[None, :]) / sigma) ** 2)
+                g = torch.exp(-0.5 * ((idx[:, None] - idx[None, :]) / width) ** 2)
                 self.targets[bins[:, None], bins[None, :]] = g / g.sum(dim=1, keepdim=True)
         w = weights if weights is not None else {f.name: f.weight for f in FIELDS}
         self.weights = torch.tensor([w.get(f.name, 1.0) for f in FIELDS] + [1.0])
@@ -225,7 +233,10 @@ class CsvLog(TrainerCallback):
 
 
 def make_model(cfg: TrainConfig):
-    model = M.init_from(cfg.init_from, cfg.pool, cfg.seed) if cfg.init_from else M.build(cfg.size, cfg.pool, cfg.seed)
+    if cfg.init_from:
+        model = M.init_from(cfg.init_from, cfg.pool, cfg.seed, cfg.front_end)
+    else:
+        model = M.build(cfg.size, cfg.pool, cfg.seed, cfg.front_end)
     return M.add_lora(model, cfg.lora_rank) if cfg.lora else model
 
 
@@ -241,6 +252,27 @@ def _argument_dict(cfg: TrainConfig) -> dict:
         dataloader_num_workers=0, remove_unused_columns=False, ignore_data_skip=True,
         disable_tqdm=not cfg.progress,
     )
+
+
+class StopEarly(TrainerCallback):
+    """Stops training at step `steps` or `minutes` of wall time after it began in this process
+    (reading data and computing the front end included, so runs with front ends of different
+    costs compare at equal time), whichever comes first, the learning-rate schedule still set
+    by the run's --steps; the model is saved as at the last step. A time-limited run's step
+    count, given back as --stop-after, repeats it on any machine."""
+
+    def __init__(self, minutes: float | None = None, steps: int | None = None) -> None:
+        self.seconds = minutes * 60 if minutes else None
+        self.steps, self.began = steps, None
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.began = time.monotonic()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        late = self.seconds is not None and self.began is not None and time.monotonic() - self.began >= self.seconds
+        if late or (self.steps is not None and state.global_step >= self.steps):
+            control.should_training_stop = True
+            control.should_save = True
 
 
 class DataPosition(TrainerCallback, ExportableState):
@@ -282,12 +314,14 @@ def train(cfg: TrainConfig) -> Path:
     checkpoint, consumed = _resume_point(cfg, per_step)
     vocab = Vocab()
     model = make_model(cfg)
-    loss_fn = plain_ce if cfg.loss == "ce" else FieldLoss(vocab, cfg.sigma)
+    loss_fn = plain_ce if cfg.loss == "ce" else FieldLoss(vocab, cfg.sigma, sigmas=cfg.sigmas)
     val_set = load_clips(cfg.val, cfg.val_clips) if cfg.val else None
     trainer = SettingsTrainer(
         model=model, args=args,
         train_dataset=ClipStream(cfg.data, cfg.seed, start=consumed),
-        data_collator=Collator(cfg.pool, cfg.augment), callbacks=[CsvLog(out / "log.csv"), DataPosition(per_step)],
+        data_collator=Collator(M.features_pool(model), cfg.augment, M.front_of(model.config)),
+        callbacks=[CsvLog(out / "log.csv"), DataPosition(per_step)]
+        + ([StopEarly(cfg.max_minutes, cfg.stop_after)] if cfg.max_minutes or cfg.stop_after else []),
         loss_fn=loss_fn, vocab=vocab, val_set=val_set, eval_dataset=val_set[1] if val_set else None,
     )
     trainer.train(resume_from_checkpoint=checkpoint)
@@ -295,3 +329,22 @@ def train(cfg: TrainConfig) -> Path:
     if cfg.val:
         trainer.evaluate()
     return out / "model"
+
+
+def bin_errors(model, vocab: Vocab, audio: np.ndarray, truth: list, batch: int = 64) -> dict[str, float]:
+    """The median distance, in bins, between the greedy prediction's token and the true one,
+    per numeric field, over the clips where both are numeric bins: how wide the network's
+    errors are, the natural width of that field's soft targets (`--sigma`)."""
+    gaps: dict[str, list[int]] = {f.name: [] for f in FIELDS if f.kind != "choice"}
+    for i in range(0, len(truth), batch):
+        seqs, _ = M.generate_ids(model, vocab, audio[i : i + batch])
+        for seq, true in zip(seqs, truth[i : i + batch]):
+            for k, (token, right) in enumerate(zip(seq[1:], vocab.encode(true))):  # seq[0] is <bos>
+                f = FIELDS[k] if k < len(FIELDS) else None
+                if f is None or f.name not in gaps:
+                    continue
+                ft = vocab.fields[f.name]
+                bins = list(ft.ids[ft.n_special :])
+                if token in bins and right in bins:
+                    gaps[f.name].append(abs(bins.index(token) - bins.index(right)))
+    return {name: float(np.median(g)) for name, g in gaps.items() if g}
