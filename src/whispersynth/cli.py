@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-
 import os
 import sys
 from pathlib import Path
@@ -256,9 +255,8 @@ def train_(
     resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint in --out.")] = False,
 ) -> None:
     """Train a model that writes settings tokens (Whisper encoder-decoder, 🤗 Trainer)."""
-    from .train import TrainConfig, train
-
     from .features import FRONT_ENDS
+    from .train import TrainConfig, train
 
     if loss not in ("soft", "ce"):
         raise DataError(f"--loss: expected soft or ce, got {loss!r}")
