@@ -102,7 +102,7 @@ class Collator:
     """Rows -> model inputs: the front end's features (with optional augmentation) and token labels."""
 
     def __init__(self, pool: int, augment: bool = False, front: str = "logmel") -> None:
-        self.logmel, self.augment = front_end(pool, front), augment
+        self.front, self.augment = front_end(pool, front), augment
 
     def __call__(self, rows: list[dict]) -> dict:
         audio = torch.from_numpy(np.stack([r["audio"] for r in rows]).astype(np.float32) / 32767)
@@ -110,7 +110,7 @@ class Collator:
             audio = augment(audio)
         labels = torch.from_numpy(np.stack([r["labels"] for r in rows]))
         start = torch.full((len(rows), 1), BOS, dtype=labels.dtype)
-        return {"input_features": self.logmel(audio), "labels": labels,
+        return {"input_features": self.front(audio), "labels": labels,
                 "decoder_input_ids": torch.cat([start, labels[:, :-1]], dim=1)}
 
 
@@ -335,16 +335,15 @@ def bin_errors(model, vocab: Vocab, audio: np.ndarray, truth: list, batch: int =
     """The median distance, in bins, between the greedy prediction's token and the true one,
     per numeric field, over the clips where both are numeric bins: how wide the network's
     errors are, the natural width of that field's soft targets (`--sigma`)."""
-    gaps: dict[str, list[int]] = {f.name: [] for f in FIELDS if f.kind != "choice"}
+    numeric = [f for f in vocab.table if f.kind != "choice"]
+    place = {f.name: {int(t): k for k, t in enumerate(vocab.fields[f.name].ids[vocab.fields[f.name].n_special :])}
+             for f in numeric}  # token -> its bin's position, per numeric field
+    gaps: dict[str, list[int]] = {f.name: [] for f in numeric}
     for i in range(0, len(truth), batch):
         seqs, _ = M.generate_ids(model, vocab, audio[i : i + batch])
         for seq, true in zip(seqs, truth[i : i + batch]):
-            for k, (token, right) in enumerate(zip(seq[1:], vocab.encode(true))):  # seq[0] is <bos>
-                f = FIELDS[k] if k < len(FIELDS) else None
-                if f is None or f.name not in gaps:
-                    continue
-                ft = vocab.fields[f.name]
-                bins = list(ft.ids[ft.n_special :])
+            for f, token, right in zip(vocab.table, seq[1:], vocab.encode(true)):  # seq[0] is <bos>
+                bins = place.get(f.name, {})
                 if token in bins and right in bins:
-                    gaps[f.name].append(abs(bins.index(token) - bins.index(right)))
+                    gaps[f.name].append(abs(bins[token] - bins[right]))
     return {name: float(np.median(g)) for name, g in gaps.items() if g}
