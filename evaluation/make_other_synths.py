@@ -2,7 +2,10 @@
 
 Vital cannot copy these exactly (other oscillators, filters, envelopes, FM, plucked strings,
 noise, a chord), so evaluating on them shows how a match degrades on sounds from outside the
-training distribution. Deterministic: rerunning writes the same files.
+training distribution. The last nine are built from the blocks of the settings format's
+version 2 (a resonant filter with its own envelope, a second oscillator an octave or a fifth
+away, noise, a pitch envelope), but with other filters, curves and mixes, so a match can come
+close without copying them. Deterministic: rerunning writes the same files.
 
     .venv/bin/python evaluation/make_other_synths.py [OUT_DIR]
 """
@@ -36,10 +39,10 @@ def adsr(a: float, d: float, s: float, r: float, held: float) -> np.ndarray:
     return np.where(x < held, env, at_off * np.exp(-(x - held) / max(r, 1e-4) * 6.9))
 
 
-def polyblep_saw(freq: np.ndarray | float) -> np.ndarray:
-    """Band-limited sawtooth (PolyBLEP) with a per-sample frequency."""
+def polyblep_saw(freq: np.ndarray | float, shift: float = 0.0) -> np.ndarray:
+    """Band-limited sawtooth (PolyBLEP) with a per-sample frequency, started `shift` cycles in."""
     inc = np.broadcast_to(np.asarray(freq, float), t().shape) / RATE
-    phase = np.cumsum(inc) % 1.0
+    phase = (np.cumsum(inc) + shift) % 1.0
     out = 2 * phase - 1
     lo, hi = phase < inc, phase > 1 - inc
     p = phase[lo] / inc[lo]
@@ -61,6 +64,42 @@ def ladder(x: np.ndarray, cutoff: np.ndarray, resonance: float) -> np.ndarray:
             u = s[k]
         y[i] = s[3]
     return y
+
+
+def polyblep_square(freq: np.ndarray | float) -> np.ndarray:
+    """Band-limited square: a sawtooth minus the same sawtooth half a cycle later."""
+    return polyblep_saw(freq) - polyblep_saw(freq, shift=0.5)
+
+
+def svf(x: np.ndarray, cutoff: np.ndarray | float, q: float, mode: str = "low") -> np.ndarray:
+    """Two-pole state-variable filter (trapezoidal, stable with a moving cutoff): low/band/high."""
+    g = np.tan(np.pi * np.broadcast_to(np.clip(cutoff, 20, RATE * 0.45), x.shape) / RATE)
+    a1 = 1 / (1 + g * (g + 1 / q))
+    a2, ic1, ic2, low, band = g * a1, 0.0, 0.0, [], []
+    for v0, b1, b2, b3 in zip(x.tolist(), a1.tolist(), a2.tolist(), (g * a2).tolist()):
+        v3 = v0 - ic2
+        v1, v2 = b1 * ic1 + b2 * v3, ic2 + b2 * ic1 + b3 * v3
+        ic1, ic2 = 2 * v1 - ic1, 2 * v2 - ic2
+        low.append(v2)
+        band.append(v1)
+    low, band = np.array(low), np.array(band)
+    return {"low": low, "band": band, "high": x - band / q - low}[mode]
+
+
+def sweep(lowest: float, octaves: float, env: np.ndarray) -> np.ndarray:
+    """A filter envelope: a cutoff `octaves` above `lowest` where the envelope is 1."""
+    return lowest * 2 ** (octaves * env)
+
+
+def dive(midi: float, semitones: float, tau: float) -> np.ndarray:
+    """A pitch envelope: `semitones` above the note at first, falling with time constant `tau`."""
+    return hz(midi) * 2 ** (semitones * np.exp(-t() / tau) / 12)
+
+
+def lowpass(x: np.ndarray, cutoff: float) -> np.ndarray:
+    """A fixed two-pole Butterworth lowpass."""
+    b, a = signal.butter(2, cutoff / (RATE / 2))
+    return signal.lfilter(b, a, x)
 
 
 def moog_bass() -> np.ndarray:
@@ -153,12 +192,62 @@ def wah_saw() -> np.ndarray:
     return ladder(polyblep_saw(hz(50)), cutoff, 1.5) * adsr(0.01, 0.2, 0.8, 0.2, 2.5)
 
 
+def acid_bass() -> np.ndarray:
+    cutoff = sweep(270, 3.7, adsr(0.002, 0.2, 0.0, 0.05, 1.0))  # 3.5 kHz down to 270 Hz in 0.2 s
+    return svf(polyblep_saw(hz(45)), cutoff, 8.0) * adsr(0.003, 0.3, 0.7, 0.08, 0.9)
+
+
+def resonant_sweep_pad() -> np.ndarray:
+    cutoff = sweep(150, 4.5, adsr(1.6, 1.0, 0.5, 0.8, 2.4))  # opens over 1.6 s, then half closes
+    return svf(polyblep_saw(hz(50)), cutoff, 4.0) * adsr(0.5, 0.8, 0.85, 0.8, 2.4)
+
+
+def filter_pluck() -> np.ndarray:
+    cutoff = sweep(300, 4.0, adsr(0.001, 0.2, 0.0, 0.05, 1.0))
+    return svf(polyblep_square(hz(59)), cutoff, 2.0) * adsr(0.001, 0.6, 0.05, 0.2, 1.0)
+
+
+def sub_bass_stack() -> np.ndarray:
+    sub = np.sin(2 * np.pi * hz(31) * t())  # a sine one octave below the saw
+    return (0.6 * lowpass(polyblep_saw(hz(43)), 2500) + sub) * adsr(0.005, 0.3, 0.8, 0.12, 1.6)
+
+
+def fifth_lead() -> np.ndarray:
+    tone = polyblep_saw(hz(69)) + 0.7 * polyblep_saw(hz(76))
+    return lowpass(tone, 4500) * adsr(0.02, 0.4, 0.75, 0.25, 1.8)
+
+
+def breathy_pad() -> np.ndarray:
+    b, a = signal.butter(2, [1500 / (RATE / 2), 6000 / (RATE / 2)], btype="band")
+    breath = signal.lfilter(b, a, np.random.default_rng(5).normal(0, 1, t().size))
+    tone = lowpass(polyblep_saw(hz(57)), 1200) * adsr(0.7, 0.8, 0.8, 0.8, 2.3)
+    return tone + 0.3 * breath * adsr(0.35, 0.8, 0.6, 0.8, 2.3)  # the breath comes in first
+
+
+def hihat() -> np.ndarray:
+    b, a = signal.butter(4, 7000 / (RATE / 2), btype="high")
+    noise = np.random.default_rng(6).normal(0, 1, t().size)
+    return signal.lfilter(b, a, noise) * np.exp(-t() * 35)
+
+
+def kick() -> np.ndarray:
+    phase = 2 * np.pi * np.cumsum(dive(31, 48, 0.025)) / RATE  # from four octaves above G1
+    return np.sin(phase) * adsr(0.0005, 0.45, 0.0, 0.05, 1.0)
+
+
+def zap() -> np.ndarray:
+    return polyblep_square(dive(48, 36, 0.02)) * adsr(0.001, 0.35, 0.0, 0.05, 1.0)  # C6 to C3
+
+
 SOUNDS = {
     "moog-bass": moog_bass, "fm-bell": fm_bell, "fm-epiano": fm_epiano,
     "ks-pluck": lambda: karplus_strong(64, 1.2, 1), "ks-low-pluck": lambda: karplus_strong(45, 2.0, 2),
     "organ": organ, "pwm-lead": pwm_lead, "noise-snare": noise_snare, "supersaw": supersaw,
     "vibrato-flute": vibrato_flute, "chord-pad": chord_pad, "pitch-drop-bass": pitch_drop_bass,
     "wah-saw": wah_saw,
+    "acid-bass": acid_bass, "resonant-sweep-pad": resonant_sweep_pad, "filter-pluck": filter_pluck,
+    "sub-bass-stack": sub_bass_stack, "fifth-lead": fifth_lead, "breathy-pad": breathy_pad,
+    "hihat": hihat, "kick": kick, "zap": zap,
 }
 
 
