@@ -11,7 +11,7 @@ import pytest
 import vita
 from scipy.signal import hilbert
 
-from whispersynth import synth
+from whispersynth import settings, synth
 from whispersynth.errors import AudioError
 from whispersynth.spec import FIELDS, Patch, midi_to_hz
 
@@ -94,9 +94,8 @@ def test_render_is_order_independent():
 
 
 def test_render_is_identical_in_a_fresh_process():
-    code = ("import hashlib, sys\nfrom whispersynth import synth\n"
-            "from whispersynth.spec import Patch\n"
-            f"audio = synth.render(Patch(**{B.values()!r}))\n"
+    code = ("import hashlib, sys\nfrom whispersynth import settings, synth\n"
+            f"audio = synth.render(settings.parse({settings.format(B)!r}))\n"
             "sys.stdout.write(hashlib.sha256(audio.tobytes()).hexdigest())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == hashlib.sha256(synth.render(B).tobytes()).hexdigest()

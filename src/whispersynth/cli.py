@@ -18,6 +18,7 @@ from .data import DataError, DatasetSpec
 from .errors import AudioError, WhisperSynthError
 from .files import write_text
 from .match import MatchOptions
+from .spec import VERSION
 
 app = typer.Typer(
     add_completion=False,
@@ -176,11 +177,13 @@ def generate(
     workers: Annotated[int, typer.Option(min=1, help="Render processes (one synth each).")] = os.cpu_count() or 1,
     shard: Annotated[str, typer.Option(help="Make only part i of n (for n machines): i/n.")] = "0/1",
     part_size: Annotated[int, typer.Option(min=1, help="Clips per Parquet part file.")] = 500,
+    format_version: Annotated[int, typer.Option(min=1, max=VERSION, help="Settings format version the patches "
+                                                "are drawn from (1: no version-2 lines; its datasets are as before).")] = VERSION,
 ) -> None:
     """Render random patches into sharded Parquet. A 3 s int16 clip is ~96 KB, so 200k clips
     need ~19 GB; the run refuses to start when the disk cannot hold the set. Killed runs resume
     when the same command is run again."""
-    spec = DatasetSpec(n=n, seed=seed, part_size=part_size)
+    spec = DatasetSpec(n=n, seed=seed, part_size=part_size, version=format_version)
     done = data.generate(out, spec, workers=workers, shard=_shard(shard))
     typer.echo(f"{out}: rendered {done} clips; {spec.n_parts - len(data.pending_parts(out, spec))}"
                f" of {spec.n_parts} parts present")

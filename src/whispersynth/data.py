@@ -27,15 +27,20 @@ from .audio import CLIP_SAMPLES, CLIP_SECONDS, PEAK, SAMPLE_RATE, SILENT_PEAK
 from .errors import WhisperSynthError
 from .files import atomic_path, write_text
 from .sampler import clip_rng, sample_patch
-from .spec import FIELDS, Patch
+from .spec import FIELDS, VERSION, Patch, table
 
 MAX_DRAWS = 1000
 BYTES_PER_CLIP = CLIP_SAMPLES * 2 + 1_024  # the clip as int16 plus the label columns
 _ARROW_TYPES = {"choice": pa.string(), "int": pa.int32(), "hz": pa.int32(), "note": pa.int32()}
-SCHEMA = pa.schema(
-    [("index", pa.int64()), ("text", pa.string()), ("audio", pa.list_(pa.int16())), ("draws", pa.int32())]
-    + [(f.name, _ARROW_TYPES.get(f.kind, pa.float64())) for f in FIELDS]
-)
+
+
+def schema(version: int = VERSION) -> pa.Schema:
+    """A part's columns: the clip, its text, and one column per field of the format version."""
+    return pa.schema(
+        [("index", pa.int64()), ("text", pa.string()), ("audio", pa.list_(pa.int16())), ("draws", pa.int32())]
+        + [(f.name, _ARROW_TYPES.get(f.kind, pa.float64())) for f in table(version)]
+    )
+
 
 
 class DataError(WhisperSynthError):
@@ -52,6 +57,7 @@ class DatasetSpec:
     sample_rate: int = SAMPLE_RATE
     clip_seconds: float = CLIP_SECONDS
     source: str = "vital"  # or where an imported set came from
+    version: int = 1  # the settings format version its patches are drawn from (folders before it: 1)
 
     @property
     def n_parts(self) -> int:
@@ -65,12 +71,12 @@ def part_path(out: Path, part: int) -> Path:
     return out / f"part-{part:05d}.parquet"
 
 
-def draw_clip(renderer: synth.Renderer, seed: int, index: int) -> tuple[Patch, np.ndarray, int]:
-    """Clip `index` of dataset `seed`: a random patch that does not render silent, its audio and
-    how many draws it took."""
+def draw_clip(renderer: synth.Renderer, seed: int, index: int, version: int = VERSION) -> tuple[Patch, np.ndarray, int]:
+    """Clip `index` of dataset `seed`: a random patch (of a format version) that does not
+    render silent, its audio and how many draws it took."""
     rng = clip_rng(seed, index)
     for draws in range(1, MAX_DRAWS + 1):
-        patch = sample_patch(rng)
+        patch = sample_patch(rng, version=version)
         raw = renderer.render_vital(patch)
         audio = synth.finish(raw, sample_rate=SAMPLE_RATE, stereo=False, normalize=False)
         peak = float(np.abs(audio).max())
@@ -86,7 +92,8 @@ def to_row(index: int, patch: Patch, audio: np.ndarray, draws: int) -> dict:
 
 
 def patch_from_row(row: dict) -> Patch:
-    return Patch(**{f.name: row[f.name] for f in FIELDS})
+    """A row's patch; fields its format version lacks are off."""
+    return Patch(**{f.name: row[f.name] for f in FIELDS if f.name in row})
 
 
 # ---------------------------------------------------------------- workers
@@ -105,11 +112,11 @@ def render_part(out: Path, spec: DatasetSpec, part: int) -> int:
     renderer = synth.Renderer()
     rows = []
     for i in spec.part_range(part):
-        rows.append(to_row(i, *draw_clip(renderer, spec.seed, i)))
+        rows.append(to_row(i, *draw_clip(renderer, spec.seed, i, spec.version)))
         if _progress is not None:
             with _progress.get_lock():
                 _progress.value += 1
-    write_part(out, part, rows)
+    write_part(out, part, rows, spec.version)
     return len(rows)
 
 
@@ -120,10 +127,10 @@ def _render_part_task(args: tuple[Path, DatasetSpec, int]) -> int:
 # ---------------------------------------------------------------- parts: the stage's interface
 
 
-def write_part(out: Path, part: int, rows: list[dict]) -> None:
-    """Write rows (see to_row) as part `part` of a dataset folder, atomically."""
-    columns = {name: [row[name] for row in rows] for name in SCHEMA.names}
-    table = pa.Table.from_pydict(columns, schema=SCHEMA)
+def write_part(out: Path, part: int, rows: list[dict], version: int = 1) -> None:
+    """Write rows (see to_row) as part `part` of a dataset folder (of a format version), atomically."""
+    columns = schema(version)
+    table = pa.Table.from_pydict({name: [row[name] for row in rows] for name in columns.names}, schema=columns)
     with atomic_path(part_path(out, part)) as tmp:
         pq.write_table(table, tmp, compression="zstd")
 
@@ -156,7 +163,7 @@ def load_clips(folder: Path, limit: int) -> tuple[np.ndarray, list[Patch]]:
 def _check_spec(out: Path, spec: DatasetSpec) -> None:
     meta = out / "dataset.json"
     if meta.exists():
-        old = json.loads(meta.read_text())
+        old = {"version": 1, **json.loads(meta.read_text())}  # folders made before versions are version 1
         if old != asdict(spec):
             raise DataError(f"{out} already holds a different dataset ({old}); use another folder")
     else:

@@ -19,9 +19,9 @@ import torch
 from transformers import GenerationMixin, LogitsProcessor, LogitsProcessorList, WhisperConfig
 from transformers import WhisperForConditionalGeneration
 
-from .errors import WhisperSynthError
+from .errors import SettingsError, WhisperSynthError
 from .features import FRAMES, FRONT_ENDS, N_MELS, channels, front_end
-from .spec import FIELDS, Patch
+from .spec import Patch
 from .tokens import BOS, EOS, PAD, Vocab
 
 MAX_TOKENS = 32
@@ -41,10 +41,10 @@ class ModelError(WhisperSynthError):
 
 
 def whisper_config(shape: str = "cpu", pool: int = 2, dims: tuple | None = None,
-                   front: str = "logmel") -> WhisperConfig:
-    """A Whisper config for settings tokens and the 3 s clip (`pool` averages mel frames in
-    time, `front` names the front end: features.FRONT_ENDS); `dims` overrides the named
-    shape's (d_model, enc, dec, heads, ffn)."""
+                   front: str = "logmel", vocab: Vocab | None = None) -> WhisperConfig:
+    """A Whisper config for settings tokens (`vocab`: this version's unless given) and the 3 s
+    clip (`pool` averages mel frames in time, `front` names the front end: features.FRONT_ENDS);
+    `dims` overrides the named shape's (d_model, enc, dec, heads, ffn)."""
     if dims is None and shape not in SHAPES:
         raise ModelError(f"unknown model size {shape!r}; expected one of {', '.join(SHAPES)}")
     if pool < 1 or FRAMES % (2 * pool):
@@ -53,7 +53,7 @@ def whisper_config(shape: str = "cpu", pool: int = 2, dims: tuple | None = None,
         raise ModelError(f"unknown front end {front!r}; expected one of {', '.join(FRONT_ENDS)}")
     d, enc, dec, heads, ffn = dims or SHAPES[shape]
     return WhisperConfig(
-        vocab_size=len(Vocab()), num_mel_bins=channels(front), d_model=d,
+        vocab_size=len(vocab or Vocab()), num_mel_bins=channels(front), d_model=d,
         encoder_layers=enc, decoder_layers=dec, encoder_attention_heads=heads,
         decoder_attention_heads=heads, encoder_ffn_dim=ffn, decoder_ffn_dim=ffn,
         max_source_positions=FRAMES // pool // 2, max_target_positions=MAX_TOKENS,
@@ -73,9 +73,10 @@ def features_pool(model) -> int:
     return getattr(model.config, "whispersynth_pool", 1)
 
 
-def build(shape: str = "cpu", pool: int = 2, seed: int = 0, front: str = "logmel") -> WhisperForConditionalGeneration:
+def build(shape: str = "cpu", pool: int = 2, seed: int = 0, front: str = "logmel",
+          vocab: Vocab | None = None) -> WhisperForConditionalGeneration:
     torch.manual_seed(seed)
-    return WhisperForConditionalGeneration(whisper_config(shape, pool, front=front))
+    return WhisperForConditionalGeneration(whisper_config(shape, pool, front=front, vocab=vocab))
 
 
 def _dims(config) -> tuple:
@@ -83,15 +84,21 @@ def _dims(config) -> tuple:
             config.encoder_ffn_dim)
 
 
-def _take_weights(model, source_state: dict) -> WhisperForConditionalGeneration:
+def _take_weights(model, source_state: dict, rows: dict[int, int] | None = None) -> WhisperForConditionalGeneration:
     """Copy every weight of `source_state` that fits `model`: encoder positions sliced to the
     model's length; the first convolution's input weights copied for the source's channels
     and zero for the channels the model's front end adds (so the widened model hears exactly
-    what the source heard, until training gives the new channels weight)."""
+    what the source heard, until training gives the new channels weight); with `rows` (source
+    token id -> model token id), the token embeddings (and the tied output layer) of a
+    vocabulary the model's extends, its new tokens keeping their fresh initialisation."""
     own = model.state_dict()
     for key, value in source_state.items():
         if key not in own:
             continue
+        if rows is not None and key.endswith(("embed_tokens.weight", "proj_out.weight")):
+            new = own[key].clone()
+            new[list(rows.values())] = value[list(rows)]
+            value = new
         if "embed_positions" in key:
             value = value[: own[key].shape[0]]  # e.g. 3 s of positions instead of 30 s
         if key.endswith("conv1.weight") and value.shape[1] < own[key].shape[1] and value.shape[::2] == own[key].shape[::2]:
@@ -102,22 +109,31 @@ def _take_weights(model, source_state: dict) -> WhisperForConditionalGeneration:
     return model
 
 
-def init_from(source: str, pool: int = 2, seed: int = 0, front: str = "logmel") -> WhisperForConditionalGeneration:
-    """A model started from other weights, heard through the front end `front`:
+def init_from(source: str, pool: int = 2, seed: int = 0, front: str = "logmel",
+              vocab: Vocab | None = None) -> WhisperForConditionalGeneration:
+    """A model started from other weights, heard through the front end `front`, writing the
+    tokens of `vocab` (this version's unless given):
     - a WhisperSynth model folder (one with vocab.json, e.g. the bundled model): every weight
-      kept, its pooling kept, its front end widened to `front` (`_take_weights`);
+      kept, its pooling kept, its front end widened to `front` and its vocabulary to `vocab`
+      (a version-1 model's tokens are all in version 2's: `_take_weights`);
     - pretrained Whisper (a local folder or a hub id such as openai/whisper-small): encoder
       positions sliced to the 3 s clip, decoder body kept, token embeddings new (the settings
       vocabulary replaces Whisper's)."""
+    vocab = vocab or Vocab()
     if (Path(source) / "vocab.json").is_file():
-        old, _ = load(source)
+        old, old_vocab = load(source)
         oc = old.config
         if front_of(oc) != "logmel" and front_of(oc) != front:
             raise ModelError(f"--init-from {source}: it hears the {front_of(oc)!r} front end; only log-mel "
                              f"models widen to another")
+        ids = {token: i for i, token in enumerate(vocab.tokens)}
+        if not set(old_vocab.tokens) <= set(ids):
+            raise ModelError(f"--init-from {source}: its settings tokens are not all in the vocabulary trained now")
+        torch.manual_seed(seed)
         model = WhisperForConditionalGeneration(
-            whisper_config(oc.whispersynth_shape, oc.whispersynth_pool, _dims(oc), front))
-        return _take_weights(model, old.state_dict()).train()
+            whisper_config(oc.whispersynth_shape, oc.whispersynth_pool, _dims(oc), front, vocab))
+        rows = {i: ids[token] for i, token in enumerate(old_vocab.tokens)}
+        return _take_weights(model, old.state_dict(), rows).train()
     try:
         pre = WhisperForConditionalGeneration.from_pretrained(source)
     except (OSError, ValueError) as e:
@@ -125,7 +141,7 @@ def init_from(source: str, pool: int = 2, seed: int = 0, front: str = "logmel") 
     if pre.config.num_mel_bins != N_MELS:
         raise ModelError(f"--init-from {source}: it takes {pre.config.num_mel_bins} mel bins; this front end makes {N_MELS}")
     torch.manual_seed(seed)
-    model = WhisperForConditionalGeneration(whisper_config(f"init:{source}", pool, _dims(pre.config), front))
+    model = WhisperForConditionalGeneration(whisper_config(f"init:{source}", pool, _dims(pre.config), front, vocab))
     return _take_weights(model, pre.state_dict())
 
 
@@ -186,7 +202,7 @@ def generate_ids(model, vocab: Vocab, audio, beams: int = 1, top_k: int = 1,
     if hasattr(model, "get_base_model"):  # PEFT: its wrapper lacks generate's internals; the base holds the adapters
         model = model.get_base_model()
     out = GenerationMixin.generate(
-        model, input_features=features(model, audio), max_new_tokens=len(FIELDS) + 1,
+        model, input_features=features(model, audio), max_new_tokens=len(vocab.table) + 1,
         num_beams=max(beams, top_k), num_return_sequences=top_k, do_sample=False,
         logits_processor=LogitsProcessorList([ValidPatchOnly(vocab)] if constrained else []), output_scores=True,
         return_dict_in_generate=True, decoder_start_token_id=BOS, eos_token_id=EOS, pad_token_id=PAD,
@@ -282,12 +298,14 @@ def load(folder: str | Path) -> tuple[WhisperForConditionalGeneration, Vocab]:
     from transformers.utils import logging as hf_logging
 
     folder = Path(folder)
-    vocab = Vocab()
     for needed in ("config.json", "model.safetensors", "vocab.json"):
         if not (folder / needed).is_file():
             raise ModelError(f"{folder}: not a model folder (no {needed})")
-    if _read_json(folder, "vocab.json") != vocab.to_json():
-        raise ModelError(f"{folder}: the model was trained with other settings tokens than this version's")
+    tokens = _read_json(folder, "vocab.json")
+    try:  # a version-1 model's vocabulary is version 1's fields; it decodes the rest as off
+        vocab = Vocab.from_tokens(tokens if isinstance(tokens, list) else [])
+    except SettingsError:
+        raise ModelError(f"{folder}: the model was trained with other settings tokens than this version's") from None
     config = _read_json(folder, "config.json")
     if not isinstance(config, dict):
         raise ModelError(f"{folder}: config.json is not a Whisper config (a JSON {type(config).__name__})")

@@ -12,6 +12,7 @@ from . import audio, settings
 from .data import DatasetSpec, DataError, iter_rows, read_spec, to_row, write_part
 from .errors import WhisperSynthError
 from .files import write_text
+from .spec import VERSION
 
 
 @dataclass
@@ -71,12 +72,13 @@ def import_pairs(folder: Path, out: Path, part_size: int = 500) -> ImportReport:
         rows.append(to_row(report.imported, patch, clip, draws=0))
         report.imported += 1
         if len(rows) == part_size:  # stream: never more than one part in memory
-            write_part(out, report.imported // part_size - 1, rows)
+            write_part(out, report.imported // part_size - 1, rows, VERSION)
             rows = []
     if rows:
-        write_part(out, (report.imported - 1) // part_size, rows)
+        write_part(out, (report.imported - 1) // part_size, rows, VERSION)
     if not report.imported:
         raise DataError(f"{folder}: no usable pairs ({len(report.skipped)} skipped: {'; '.join(report.skipped[:3])})")
-    spec = DatasetSpec(n=report.imported, seed=-1, part_size=part_size, source=f"imported from {folder}")
+    spec = DatasetSpec(n=report.imported, seed=-1, part_size=part_size, source=f"imported from {folder}",
+                       version=VERSION)
     write_text(out / "dataset.json", json.dumps(asdict(spec), indent=1) + "\n")
     return report

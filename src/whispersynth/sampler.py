@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .audio import CLIP_SECONDS
-from .spec import LFO_DEPTH_SAMPLE, Field, Patch, allowed_choices, null_rule, snap
+from .spec import LFO_DEPTH_SAMPLE, VERSION, Field, Patch, allowed_choices, null_rule, off_value, snap, table
 
 MIN_TAIL = 0.05  # shortest release range kept when the note fills the clip
 
@@ -33,7 +33,7 @@ def sample_range(field: Field, values: dict) -> tuple[float, float]:
 def _draw(field: Field, rng: np.random.Generator, values: dict):
     rule = null_rule(field, values)
     if rule is True:
-        return None
+        return off_value(field)
     if field.special is not None and rng.random() < field.special[1]:
         if field.special[0] is not None or rule is None:
             return field.special[0]
@@ -48,10 +48,12 @@ def _draw(field: Field, rng: np.random.Generator, values: dict):
     return snap(field, rng.uniform(lo, hi))
 
 
-def sample_patch(rng: np.random.Generator, patch_type: type = Patch):
-    """Draw one random valid patch (every field value reachable, see spec.FIELDS)."""
+def sample_patch(rng: np.random.Generator, patch_type: type = Patch, version: int = VERSION):
+    """Draw one random valid patch (every field value reachable, see spec.FIELDS) of a format
+    version: the fields a later version added stay off (version 1 draws exactly as before)."""
     values: dict = {}
-    for field in sample_order(patch_type.FIELDS):
+    fields = patch_type.FIELDS if patch_type is not Patch else table(version)
+    for field in sample_order(fields):
         values[field.name] = _draw(field, rng, values)
     return patch_type(**values)
 

@@ -23,6 +23,7 @@ from .spec import (
     Patch,
     SettingsError,
     check_range,
+    is_off,
     note_name,
     snap,
 )
@@ -104,8 +105,11 @@ def parse_value(field: Field, text: str):
         return -math.inf
     units = {"int": ("", "a whole number"), "fixed": ("", "a number like 0.10"),
              "hz": ("hz", "a frequency like 368Hz"), "rate": ("hz", "a rate like 2.5Hz"),
-             "time": ("ms|s", "a time like 244ms or 1.50s"), "db": ("db", "a level like -12 dB")}
+             "time": ("ms|s", "a time like 244ms or 1.50s"), "db": ("db", "a level like -12 dB"),
+             "st": ("st", "semitones like +12 st")}
     suffix, what = units[kind]
+    if kind == "int" and field.unit:  # "Semitones: -12" or "-12 st"
+        suffix = f"{field.unit}|"
     value, unit = _number(t, suffix, what)
     if kind == "int" and value != int(value):
         raise SettingsError(f"expected a whole number, got {t!r}")
@@ -225,6 +229,8 @@ def format_value(field: Field, value, patch: Patch | None = None) -> str:
         return f"{round(value * 1000)}ms" if value < 1.0 else f"{value:.2f}s"
     if kind == "db":
         return "-inf dB" if math.isinf(value) else f"{_trim(value, 1)} dB"
+    if kind == "st":
+        return f"{'+' if value > 0 else ''}{_trim(value, 1)} st"
     if kind == "depth":
         return f"{_trim(value, 1)} {LFO_DEPTH_UNIT[patch.lfo_target] if patch else ''}".rstrip()
     simple = {"choice": str, "int": str, "note": note_name, "hz": lambda v: f"{v}Hz",
@@ -233,10 +239,14 @@ def format_value(field: Field, value, patch: Patch | None = None) -> str:
 
 
 def format(patch, note: bool = True) -> str:  # noqa: A001 - the format's own verb
-    """Write a Patch as settings text; `note=False` leaves out the optional Note line."""
+    """Write a Patch as settings text; `note=False` leaves out the optional Note line. Version-2
+    lines that are off are left out (an absent line means off)."""
     out = []
     for line in lines(patch.FIELDS):
-        if line.optional and not note:
+        if line.parts[0].version > 1:
+            if is_off(patch, line.parts):
+                continue
+        elif line.optional and not note:
             continue
         values = [getattr(patch, f.name) for f in line.parts]
         if line.null is not None and all(v is None for v in values):

@@ -15,7 +15,7 @@ from typing import Literal
 
 from .errors import SettingsError
 
-Kind = Literal["choice", "int", "hz", "time", "db", "fixed", "rate", "depth", "note"]
+Kind = Literal["choice", "int", "hz", "time", "db", "fixed", "rate", "depth", "note", "st"]
 # How a prediction's error is measured: right or wrong, semitones between two frequencies,
 # percent of the true value, dB (levels floored at metrics.FLOOR_DB), or the plain difference.
 ErrorKind = Literal["exact", "semitones", "percent", "db", "absolute"]
@@ -57,6 +57,9 @@ class Field:
     searched: bool = False  # whether the search (refine) moves it; categorical choices stay fixed
     weight: float = 1.0  # its token's weight in the field-aware loss: what changes the sound most weighs most
     default: object = REQUIRED  # the value when its (optional) line is absent
+    version: int = 1  # the format version that added it; a version-2 line is written only when on
+    follows: str | None = None  # it is absent (None) exactly when this field (first on its line) is
+    requires: str | None = None  # without this field (None) it must be off (`off_value`)
 
 
 LOG_STEP = 1.03  # neighbouring token bins of log-curve fields are 3 % apart
@@ -68,6 +71,13 @@ def _t(name: str, line: str, part: str | None, sample: tuple[float, float], **kw
 
 
 ADSR, LFO = "ADSR Envelope", "LFO Modulation"
+FENV, OSC2, PENV = "Filter Envelope", "Oscillator 2", "Pitch Envelope"
+
+
+def V2(line: str, first: str | None = None) -> dict:  # noqa: N802 - reads as a column group
+    """The columns of a version-2 line's later parts: off with the line's first part."""
+    return {"null": "Off", "default": None, "version": 2,
+            "follows": first or {FENV: "fenv_amount", PENV: "penv_amount"}[line]}
 # Sampling ranges keep values mostly where a 3 s, 16 kHz clip can show them (docs/FORMAT.md).
 FIELDS: tuple[Field, ...] = (
     Field("waveform", "choice", "Waveform", choices=("Sine", "Triangle", "Saw", "Square"), error="exact",
@@ -95,8 +105,49 @@ FIELDS: tuple[Field, ...] = (
     Field("note", "note", "Note", lo=0, hi=127, sample=(36, 84), bins=(0, 127, 1), weight=2.0,
           default=60),
     _t("length", "Note", "Length", (0.3, 2.5), default=2.0),
+    # Version 2 (docs/FORMAT.md): optional lines after the Note line, absent = off. They come
+    # last so a version-1 patch's tokens are a prefix of its version-2 tokens.
+    Field("resonance", "fixed", "Filter Resonance", lo=0.0, hi=1.0, sample=(0.05, 1.0), special=(0.0, 0.5),
+          bins=(0.0, 1.0, 0.02), searched=True, default=0.0, version=2, requires="filter_type"),
+    Field("fenv_amount", "st", FENV, "Amount", lo=-72.0, hi=72.0, null="Off", sample=(-36.0, 60.0),
+          special=(None, 0.5), unit="st", bins=(-72.0, 72.0, 1.0), searched=True, default=None, version=2,
+          requires="filter_type"),
+    _t("fenv_attack", FENV, "Attack", (0.001, 1.0), special=(0.0, 0.3), **V2(FENV)),
+    _t("fenv_decay", FENV, "Decay", (0.01, 2.0), **V2(FENV)),
+    Field("fenv_sustain", "db", FENV, "Sustain", lo=-120.0, hi=0.0, sample=(-40.0, 0.0),
+          special=(-math.inf, 0.3), unit="dB", bins=(-120.0, 0.0, 0.5), error="db", searched=True, **V2(FENV)),
+    _t("fenv_release", FENV, "Release", (0.005, 1.5), **V2(FENV)),
+    Field("osc2_wave", "choice", OSC2, choices=("Sine", "Triangle", "Saw", "Square"), null="Off",
+          special=(None, 0.55), error="exact", weight=1.5, default=None, version=2),
+    Field("osc2_semitones", "int", OSC2, "Semitones", lo=-48, hi=48, sample=(-24, 24),
+          special=(-12, 0.25), unit="st", bins=(-48, 48, 1), **V2(OSC2, "osc2_wave")),
+    Field("osc2_level", "db", OSC2, "Level", lo=-60.0, hi=6.0, sample=(-30.0, 0.0), unit="dB",
+          bins=(-60.0, 6.0, 0.5), error="db", searched=True, **V2(OSC2, "osc2_wave")),
+    Field("noise", "db", "Noise", lo=-60.0, hi=0.0, sample=(-40.0, 0.0), special=(-math.inf, 0.6), unit="dB",
+          bins=(-60.0, 0.0, 0.5), error="db", searched=True, default=-math.inf, version=2),
+    Field("penv_amount", "st", PENV, "Amount", lo=-48.0, hi=48.0, null="Off", sample=(-24.0, 48.0),
+          special=(None, 0.65), unit="st", bins=(-48.0, 48.0, 0.5), searched=True, default=None, version=2),
+    _t("penv_decay", PENV, "Decay", (0.005, 0.5), **V2(PENV, "penv_amount")),
 )
 FIELD = {f.name: f for f in FIELDS}
+VERSION = max(f.version for f in FIELDS)  # the format version this package writes
+
+
+def table(version: int = VERSION) -> tuple[Field, ...]:
+    """The fields of a format version (version 1's are a prefix of version 2's)."""
+    if not 1 <= version <= VERSION:
+        raise SettingsError(f"format version {version} does not exist; expected 1..{VERSION}")
+    return tuple(f for f in FIELDS if f.version <= version)
+
+
+def off_value(field: Field):
+    """A field's value when it is off: its default if it has one (0 resonance, -inf dB noise), else None."""
+    return None if field.default is REQUIRED else field.default
+
+
+def is_off(patch, line_fields: tuple[Field, ...]) -> bool:
+    """Whether every field of a line is at its off value (the writer leaves such version-2 lines out)."""
+    return all(getattr(patch, f.name) == off_value(f) for f in line_fields)
 
 
 def snap_time(seconds: float) -> float:
@@ -115,7 +166,7 @@ def snap(field: Field, value):
         return snap_time(float(value))
     if field.kind == "db":
         return float(value) if math.isinf(value) else round(float(value), 1) + 0.0
-    decimals = {"fixed": 2, "rate": 2, "depth": 1}[field.kind]
+    decimals = {"fixed": 2, "rate": 2, "depth": 1, "st": 1}[field.kind]
     return round(float(value), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
@@ -189,17 +240,29 @@ def validate(p) -> None:
         raise SettingsError("LFO Modulation: give a target, a rate and a depth, or None")
     if p.lfo_target == "Filter Cutoff" and p.filter_type is None:
         raise SettingsError("LFO Modulation: an LFO on Filter Cutoff needs a filter (Filter Type is N/A)")
+    for f in p.FIELDS:
+        value = getattr(p, f.name)
+        if f.follows and (value is None) != (getattr(p, f.follows) is None):
+            raise SettingsError(f"{f.line}: give every part ({', '.join(g.part or g.name for g in p.FIELDS if g.line == f.line)}) "
+                                f"or leave the line out")
+        if f.requires and getattr(p, f.requires) is None and value != off_value(f):
+            raise SettingsError(f"{f.line}: given without {FIELD[f.requires].line} (it is N/A); leave the line out")
 
 
 def null_rule(field: Field, values: dict) -> bool | None:
-    """Whether a field must be absent (True), must be present (False) or may be either (None),
-    given the fields before it: the rules that tie fields together, for samplers and decoders."""
+    """Whether a field must be off (True: None, or `off_value`), must be present (False) or may
+    be either (None), given the fields before it: the rules that tie fields together, for
+    samplers and decoders."""
     if field.name == "detune":
         return values["voices"] == 1
     if field.name == "cutoff":
         return values["filter_type"] is None
     if field.name in ("lfo_rate", "lfo_depth"):
         return values["lfo_target"] is None
+    if field.requires and values[field.requires] is None:
+        return True  # it must be off: None, or its default (resonance 0) where it has no None
+    if field.follows:
+        return values[field.follows] is None
     return None if field.null is not None else False
 
 

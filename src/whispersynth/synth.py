@@ -58,6 +58,25 @@ ROUTES = {
     "Volume": ("voice_amplitude", False, None),  # per voice: a global "volume" route is not
     # order-independent (it follows the last voice's stale LFO value)
 }
+# Version 2's routes, after the LFO's (modulation slots 4..7): (source, destination, bipolar).
+# Envelope 2 moves the cutoff by 128 st per unit amount (Vital's cutoff range, MIDI 8..136) and
+# envelope 3 both oscillators' pitch by 96 st per unit (measured: tests/test_synth.py).
+V2_ROUTES = (
+    ("lfo_1", "osc_2_transpose", True),  # a pitch LFO moves oscillator 2 with oscillator 1
+    ("env_2", "filter_1_cutoff", False),
+    ("env_3", "osc_1_transpose", False),
+    ("env_3", "osc_2_transpose", False),
+)
+FENV_ST, PENV_ST = 128.0, 96.0
+# Filter Resonance r: gain at the cutoff from -3.23 dB (r = 0: version 1's filter_1_resonance
+# 0.2373) to +14.54 dB (r = 1, the control's top), linear in dB. Vital's digital 12 dB filter,
+# measured at 300/1000/3000 Hz (the same to 0.01 dB): raw control -> gain at the cutoff (dB).
+RESONANCE_RAW = tuple(0.2373 + (1.0 - 0.2373) * k / 8 for k in range(9))
+RESONANCE_DB = (-3.23, -0.02, 3.42, 6.51, 9.04, 11.02, 12.53, 13.68, 14.54)
+# Vital's white-noise sample (the init preset's) is 4.39 dB below a sine at the same level
+# control; Noise L dB is its RMS against one voice of a sine on oscillator 1 (measured).
+NOISE_DB = 4.39
+OSC_LEVEL = 0.7071  # Vital's oscillator level control; the gain is its square (measured)
 
 
 def wavetable_frames(size: int = 2048) -> list[np.ndarray]:
@@ -79,7 +98,7 @@ def wavetable_frames(size: int = 2048) -> list[np.ndarray]:
 
 
 def _lfo(p: Patch) -> dict:
-    out = {"voice_amplitude": 1.0}
+    out = {"voice_amplitude": 1.0, "modulation_4_amount": 0.0}
     for i in range(1, len(ROUTES) + 1):
         out.update({f"modulation_{i}_amount": 0.0, f"modulation_{i}_power": 0.0})
     if p.lfo_target is None:
@@ -88,6 +107,8 @@ def _lfo(p: Patch) -> dict:
     per_unit = ROUTES[p.lfo_target][2]
     if per_unit is not None:
         out[f"modulation_{i}_amount"] = p.lfo_depth / per_unit
+        if p.lfo_target == "Pitch":
+            out["modulation_4_amount"] = p.lfo_depth / per_unit
         return out
     # The gain is voice_amplitude squared, and a route with power q bends the LFO's x (0..1)
     # to (e^(-q x) - 1) / (e^(-q) - 1): with q = -k the amplitude is floor * e^(k x), a sine
@@ -105,6 +126,43 @@ def _time(field: str):
 
 def _nothing(p: Patch) -> dict:
     return {}  # played, not a control: note and length are arguments of the render
+
+
+def _resonance(p: Patch) -> dict:
+    target = RESONANCE_DB[0] + p.resonance * (RESONANCE_DB[-1] - RESONANCE_DB[0])
+    return {"filter_1_resonance": float(np.interp(target, RESONANCE_DB, RESONANCE_RAW))}
+
+
+def _filter_envelope(p: Patch) -> dict:
+    on = p.fenv_amount is not None
+    return {
+        "modulation_5_amount": p.fenv_amount / FENV_ST if on else 0.0,
+        "env_2_attack": (p.fenv_attack if on else 0.0) ** 0.25,
+        "env_2_decay": (p.fenv_decay if on else 0.0) ** 0.25,
+        "env_2_sustain": 10.0 ** (p.fenv_sustain / 20.0) if on else 0.0,  # the cutoff offset is linear in it
+        "env_2_release": (p.fenv_release if on else 0.0) ** 0.25,
+    }
+
+
+def _oscillator_2(p: Patch) -> dict:
+    on = p.osc2_wave is not None
+    return {
+        "osc_2_on": float(on),
+        "osc_2_wave_frame": float(WAVEFORMS.index(p.osc2_wave)) if on else 0.0,
+        "osc_2_transpose": float(p.osc2_semitones) if on else 0.0,
+        "osc_2_level": OSC_LEVEL * 10.0 ** (p.osc2_level / 40.0) if on else OSC_LEVEL,
+    }
+
+
+def _noise(p: Patch) -> dict:
+    on = not math.isinf(p.noise)
+    return {"sample_on": float(on), "sample_level": OSC_LEVEL * 10.0 ** ((p.noise + NOISE_DB) / 40.0) if on else OSC_LEVEL}
+
+
+def _pitch_envelope(p: Patch) -> dict:
+    amount = (p.penv_amount or 0.0) / PENV_ST
+    return {"modulation_6_amount": amount, "modulation_7_amount": amount,
+            "env_3_decay": (p.penv_decay or 0.0) ** 0.25}
 
 
 # Field name -> function(patch) -> {Vital control: raw value}. Fields whose controls depend
@@ -130,6 +188,12 @@ MAPPING = {
     "lfo_depth": _lfo,
     "note": _nothing,
     "length": _nothing,
+    "resonance": _resonance,
+    **dict.fromkeys(("fenv_amount", "fenv_attack", "fenv_decay", "fenv_sustain", "fenv_release"), _filter_envelope),
+    **dict.fromkeys(("osc2_wave", "osc2_semitones", "osc2_level"), _oscillator_2),
+    "noise": _noise,
+    "penv_amount": _pitch_envelope,
+    "penv_decay": _pitch_envelope,
 }
 
 
@@ -143,6 +207,15 @@ def controls(p: Patch) -> dict:
 
 VOICES = 33  # vita 0.1.0's voice rotation, measured; must stay odd (see _play)
 _CONTROL_NAMES = tuple(controls(Patch("Sine", 1, None, None, None, 0, 0, 0, 0, None, None, None)))
+# Version 2's fixed settings: a second oscillator like the first, noise into the filter, envelope
+# 3 a pure decay. Off, each is silent or adds zero, so version-1 patches render as before.
+V2_SETTINGS = {
+    "osc_2_random_phase": 0.0, "osc_2_stereo_spread": 0.0, "osc_2_unison_voices": 1.0,
+    "osc_2_destination": 0.0,  # filter 1, as oscillator 1
+    "sample_destination": 0.0, "sample_keytrack": 0.0, "sample_loop": 1.0, "sample_random_phase": 0.0,
+    "env_2_attack_power": 0.0, "env_2_decay_power": -2.0, "env_2_release_power": -2.0,
+    "env_3_attack": 0.0, "env_3_sustain": 0.0, "env_3_release": 0.0, "env_3_decay_power": -2.0,
+}
 BASE_SETTINGS = {
     "osc_1_random_phase": 0.0,  # with stereo_spread 0: renders are deterministic
     "osc_1_stereo_spread": 0.0,
@@ -168,12 +241,13 @@ def _base_preset() -> str:
     preset = json.loads(vita.Synth().to_json())
     settings = preset["settings"]
     settings.update(BASE_SETTINGS)
-    component = settings["wavetables"][0]["groups"][0]["components"][0]
-    component["keyframes"] = [
-        {"position": i, "wave_data": base64.b64encode(f.astype("<f4").tobytes()).decode()}
-        for i, f in enumerate(wavetable_frames())
-    ]
-    settings["wavetables"][0]["name"] = "Sine Triangle Saw Square"
+    settings.update(V2_SETTINGS)
+    for table in settings["wavetables"][:2]:  # oscillators 1 and 2
+        table["groups"][0]["components"][0]["keyframes"] = [
+            {"position": i, "wave_data": base64.b64encode(f.astype("<f4").tobytes()).decode()}
+            for i, f in enumerate(wavetable_frames())
+        ]
+        table["name"] = "Sine Triangle Saw Square"
     settings["lfos"][0] = {
         "name": "Sine", "num_points": 3, "points": [0.0, 1.0, 0.5, 0.0, 1.0, 1.0],
         "powers": [0.0, 0.0, 0.0], "smooth": True,
@@ -183,6 +257,11 @@ def _base_preset() -> str:
         if destination not in valid:  # an unknown name crashes the render (segfault)
             raise RuntimeError(f"vita has no modulation destination {destination!r}")
         settings["modulations"][i] = {"source": "lfo_1", "destination": destination}
+        settings[f"modulation_{i + 1}_bipolar"] = float(bipolar)
+    for i, (source, destination, bipolar) in enumerate(V2_ROUTES, len(ROUTES)):
+        if destination not in valid:
+            raise RuntimeError(f"vita has no modulation destination {destination!r}")
+        settings["modulations"][i] = {"source": source, "destination": destination}
         settings[f"modulation_{i + 1}_bipolar"] = float(bipolar)
     preset["synth_version"] = "1.5.5"  # the app may refuse to_json's "99999.9.9"
     preset["preset_name"] = "whispersynth"

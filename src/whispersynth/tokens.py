@@ -1,6 +1,7 @@
 """Settings tokens: one token per field value bin, generated from the parameter specification.
 
-A patch is one token per field in the spec's order, then <eos>: 15 tokens. Categorical
+A patch is one token per field in the spec's order, then <eos>: 27 tokens (15 for a
+version-1 vocabulary: its fields are a prefix of version 2's, so are its tokens). Categorical
 values and the special values (None, N/A, 0 ms, -inf dB) have a token each; numeric fields
 are binned on their curve (`Field.bins`). `allowed()` says which tokens may come next, which
 is all a constrained decoder needs.
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import SettingsError
-from .spec import LFO_DEPTH_RANGE, Field, Patch, allowed_choices, null_rule, snap
+from .spec import FIELD, LFO_DEPTH_RANGE, Field, Patch, allowed_choices, null_rule, off_value, snap, table
 
 PAD, BOS, EOS = 0, 1, 2
 CONTROL = ("<pad>", "<bos>", "<eos>")
@@ -71,11 +72,12 @@ class FieldTokens:
 
 
 class Vocab:
-    """The settings vocabulary of a patch type (its table's fields): token strings, and per
-    field its ids and values."""
+    """The settings vocabulary of a patch type's fields (or of a leading part of them, such as
+    a format version's `spec.table`): token strings, and per field its ids and values. Fields
+    left out take their defaults (off) when decoding."""
 
-    def __init__(self, patch_type: type = Patch) -> None:
-        self.patch_type, self.table = patch_type, patch_type.FIELDS
+    def __init__(self, patch_type: type = Patch, fields: tuple[Field, ...] | None = None) -> None:
+        self.patch_type, self.table = patch_type, fields or patch_type.FIELDS
         self.tokens: list[str] = list(CONTROL)
         self.value_of: dict[int, object] = {}
         self.fields: dict[str, FieldTokens] = {}
@@ -135,7 +137,7 @@ class Vocab:
             if v is None:
                 ok = rule is not False
             elif rule is True:
-                ok = False
+                ok = v == off_value(f)  # e.g. resonance 0 without a filter
             elif k < ft.n_special:
                 ok = True  # 0 ms, -inf dB, depth 0
             elif f.kind == "choice":
@@ -149,3 +151,19 @@ class Vocab:
 
     def to_json(self) -> list[str]:
         return list(self.tokens)
+
+    @classmethod
+    def version(cls, version: int) -> "Vocab":
+        return cls(Patch, table(version))
+
+    @classmethod
+    def from_tokens(cls, tokens: list) -> "Vocab":
+        """The vocabulary a model was saved with (its vocab.json), if it is one of this
+        version's: the fields its tokens name, in order; SettingsError otherwise."""
+        names = list(dict.fromkeys(t[1:].partition(":")[0] for t in tokens[len(CONTROL):] if isinstance(t, str)))
+        if not all(n in FIELD for n in names):
+            raise SettingsError("the settings tokens name fields this version does not have")
+        vocab = cls(Patch, tuple(FIELD[n] for n in names))
+        if vocab.to_json() != tokens:
+            raise SettingsError("the settings tokens differ from this version's")
+        return vocab

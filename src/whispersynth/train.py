@@ -25,7 +25,6 @@ from .data import DataError, load_clips, read_part, read_spec
 from .errors import WhisperSynthError
 from .features import front_end
 from .files import write_text
-from .spec import FIELDS
 from .tokens import BOS, EOS, Vocab
 
 
@@ -75,12 +74,12 @@ class ClipStream(torch.utils.data.IterableDataset):
     """An endless, reproducible stream of (audio, labels): every epoch visits every clip once,
     in an order set by (seed, epoch); `start` skips to any position without reading past clips."""
 
-    def __init__(self, folder: str | Path, seed: int = 0, start: int = 0) -> None:
+    def __init__(self, folder: str | Path, seed: int = 0, start: int = 0, vocab: Vocab | None = None) -> None:
         self.parts = sorted(Path(folder).glob("part-*.parquet"))
         if not self.parts:
             raise DataError(f"{folder}: no part-*.parquet files (make one with `whispersynth data generate`)")
         self.sizes = [pq.ParquetFile(p).metadata.num_rows for p in self.parts]
-        self.total, self.seed, self.start, self.vocab = sum(self.sizes), seed, start, Vocab()
+        self.total, self.seed, self.start, self.vocab = sum(self.sizes), seed, start, vocab or Vocab()
 
     def __iter__(self):
         epoch, skip = divmod(self.start, self.total)
@@ -137,9 +136,10 @@ class FieldLoss:
                  sigmas: dict | None = None) -> None:
         size = len(vocab)
         self.targets = torch.eye(size)
-        self.mask = torch.full((len(FIELDS) + 1, size), float("-inf"))
-        self.mask[len(FIELDS), EOS] = 0.0
-        for k, f in enumerate(FIELDS):
+        fields = vocab.table
+        self.mask = torch.full((len(fields) + 1, size), float("-inf"))
+        self.mask[len(fields), EOS] = 0.0
+        for k, f in enumerate(fields):
             ft = vocab.fields[f.name]
             self.mask[k, torch.as_tensor(ft.ids)] = 0.0
             bins = torch.as_tensor(ft.ids[ft.n_special :])
@@ -148,8 +148,8 @@ class FieldLoss:
                 idx = torch.arange(len(bins), dtype=torch.float32)
                 g = torch.exp(-0.5 * ((idx[:, None] - idx[None, :]) / width) ** 2)
                 self.targets[bins[:, None], bins[None, :]] = g / g.sum(dim=1, keepdim=True)
-        w = weights if weights is not None else {f.name: f.weight for f in FIELDS}
-        self.weights = torch.tensor([w.get(f.name, 1.0) for f in FIELDS] + [1.0])
+        w = weights if weights is not None else {f.name: f.weight for f in fields}
+        self.weights = torch.tensor([w.get(f.name, 1.0) for f in fields] + [1.0])
 
     def __call__(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         t = labels.shape[1]
@@ -232,11 +232,20 @@ class CsvLog(TrainerCallback):
 # ---------------------------------------------------------------- run
 
 
-def make_model(cfg: TrainConfig):
+def run_vocab(cfg: TrainConfig) -> Vocab:
+    """The vocabulary a run trains: its data's format version, or the --init-from model's if
+    that is a later one (a version-1 model trained on version-2 data is widened to it)."""
+    version = read_spec(cfg.data).version
+    if cfg.init_from and (Path(cfg.init_from) / "vocab.json").is_file():
+        version = max(version, max(f.version for f in M.load(cfg.init_from)[1].table))
+    return Vocab.version(version)
+
+
+def make_model(cfg: TrainConfig, vocab: Vocab):
     if cfg.init_from:
-        model = M.init_from(cfg.init_from, cfg.pool, cfg.seed, cfg.front_end)
+        model = M.init_from(cfg.init_from, cfg.pool, cfg.seed, cfg.front_end, vocab)
     else:
-        model = M.build(cfg.size, cfg.pool, cfg.seed, cfg.front_end)
+        model = M.build(cfg.size, cfg.pool, cfg.seed, cfg.front_end, vocab)
     return M.add_lora(model, cfg.lora_rank) if cfg.lora else model
 
 
@@ -307,18 +316,17 @@ def train(cfg: TrainConfig) -> Path:
     """Run (or resume) training; returns the folder of the final model (OUT/model)."""
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    read_spec(cfg.data)
+    vocab = run_vocab(cfg)  # also checks that cfg.data is a dataset folder
     write_text(out / "train_config.json", json.dumps(asdict(cfg), indent=1) + "\n")
     args = Seq2SeqTrainingArguments(**_argument_dict(cfg))
     per_step = clips_per_step(args)
     checkpoint, consumed = _resume_point(cfg, per_step)
-    vocab = Vocab()
-    model = make_model(cfg)
+    model = make_model(cfg, vocab)
     loss_fn = plain_ce if cfg.loss == "ce" else FieldLoss(vocab, cfg.sigma, sigmas=cfg.sigmas)
     val_set = load_clips(cfg.val, cfg.val_clips) if cfg.val else None
     trainer = SettingsTrainer(
         model=model, args=args,
-        train_dataset=ClipStream(cfg.data, cfg.seed, start=consumed),
+        train_dataset=ClipStream(cfg.data, cfg.seed, start=consumed, vocab=vocab),
         data_collator=Collator(M.features_pool(model), cfg.augment, M.front_of(model.config)),
         callbacks=[CsvLog(out / "log.csv"), DataPosition(per_step)]
         + ([StopEarly(cfg.max_minutes, cfg.stop_after)] if cfg.max_minutes or cfg.stop_after else []),
