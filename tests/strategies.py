@@ -6,10 +6,31 @@ from whispersynth.spec import FIELD, LFO_DEPTH_RANGE, Patch
 
 times = st.one_of(st.integers(0, 999).map(lambda ms: ms / 1000), st.integers(100, 1000).map(lambda cs: cs / 100))
 sustains = st.one_of(st.just(float("-inf")), st.integers(-1200, 0).map(lambda t: t / 10))
+semitones = lambda top: st.integers(-top * 10, top * 10).map(lambda t: t / 10)  # noqa: E731
+levels = lambda lo, hi: st.integers(lo * 10, hi * 10).map(lambda t: t / 10)  # noqa: E731
 
 
 @st.composite
-def patches(draw) -> Patch:
+def version_2_lines(draw, filtered: bool) -> dict:
+    """The version-2 fields: each line on or off (off as the format's defaults)."""
+    out: dict = {}
+    if filtered and draw(st.booleans()):
+        out["resonance"] = draw(st.integers(0, 100)) / 100
+    if filtered and draw(st.booleans()):
+        out.update(fenv_amount=draw(semitones(72)), fenv_attack=draw(times), fenv_decay=draw(times),
+                   fenv_sustain=draw(sustains), fenv_release=draw(times))
+    if draw(st.booleans()):
+        out.update(osc2_wave=draw(st.sampled_from(FIELD["osc2_wave"].choices)), osc2_semitones=draw(st.integers(-48, 48)),
+                   osc2_level=draw(st.one_of(st.just(float("-inf")), levels(-60, 6))))
+    if draw(st.booleans()):
+        out["noise"] = draw(levels(-60, 0))
+    if draw(st.booleans()):
+        out.update(penv_amount=draw(semitones(48)), penv_decay=draw(times))
+    return out
+
+
+@st.composite
+def patches(draw, version: int = 2) -> Patch:
     voices = draw(st.integers(1, 16))
     filter_type = draw(st.sampled_from((None, *FIELD["filter_type"].choices)))
     targets = [t for t in LFO_DEPTH_RANGE if filter_type or t != "Filter Cutoff"]
@@ -30,4 +51,5 @@ def patches(draw) -> Patch:
         lfo_depth=draw(st.integers(0, int(depth_hi * 10))) / 10 if target else None,
         note=draw(st.integers(0, 127)),
         length=draw(times),
+        **(draw(version_2_lines(filter_type is not None)) if version >= 2 else {}),
     )

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from strategies import patches
 
 from whispersynth import settings
-from whispersynth.spec import Patch, SettingsError
+from whispersynth.spec import FIELDS, Patch, SettingsError, off_value
 
 SEEDS = [
     """Waveform: Sine
@@ -119,6 +119,33 @@ def _replace_line(label: str, new: str | None) -> str:
     return "\n".join(ln for ln in lines if ln is not None) + "\n"
 
 
+V2_NO_FILTER = FULL.replace("Bandpass", "N/A").replace("368Hz", "N/A").replace(
+    "Filter Cutoff, Rate: 2.5Hz, Depth: 12 st", "None")
+FENV = "Filter Envelope: Amount: +24 st, Attack: 0ms, Decay: 250ms, Sustain: -inf dB, Release: 200ms\n"
+V2_FULL = FULL + """Filter Resonance: 0.40
+Filter Envelope: Amount: +24 st, Attack: 0ms, Decay: 250ms, Sustain: -inf dB, Release: 200ms
+Oscillator 2: Saw, Semitones: -12, Level: -6 dB
+Noise: -24 dB
+Pitch Envelope: Amount: +12 st, Decay: 40ms
+"""
+
+
+def test_version_2_lines_values_round_trip_and_off_lines_are_left_out():
+    p = settings.parse(V2_FULL)
+    assert (p.resonance, p.fenv_amount, p.fenv_decay, p.fenv_sustain) == (0.4, 24.0, 0.25, -math.inf)
+    assert (p.osc2_wave, p.osc2_semitones, p.osc2_level, p.noise) == ("Saw", -12, -6.0, -24.0)
+    assert (p.penv_amount, p.penv_decay) == (12.0, 0.04)
+    assert settings.format(p) == V2_FULL
+    off = p.replace(resonance=0.0, noise=-math.inf, penv_amount=None, penv_decay=None)
+    assert settings.format(off) == FULL + V2_FULL.splitlines(keepends=True)[9] + V2_FULL.splitlines(keepends=True)[10]
+    assert settings.parse(FULL) == settings.parse(FULL + "Filter Envelope: off\nNoise: -inf dB\n")
+    lenient = settings.parse(FULL + "filter envelope: amount: 24st, attack: 0 ms, decay: 0.25s, sustain: -INF db, "
+                             "release: 200ms\nOSCILLATOR 2: saw, semitones: -12 st, level: -6db\n")
+    assert lenient == settings.parse(FULL + FENV + "Oscillator 2: Saw, Semitones: -12, Level: -6 dB\n")
+    assert settings.format(p.replace(fenv_amount=-7.25, penv_amount=0.0)).count(" -7.2 st,") + \
+        settings.format(p.replace(fenv_amount=-7.25, penv_amount=0.0)).count("Amount: 0 st, Decay") == 2
+
+
 BAD = [
     ("missing line", _replace_line("Voices", None), "missing line 'Voices'"),
     ("unknown line", FULL + "Reverb: lots\n", "line 9: unknown line 'Reverb'"),
@@ -147,6 +174,19 @@ BAD = [
     ("binary junk", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8 text"),
     ("control bytes", "Waveform: Sine\x00\x01\n", "binary data"),
     ("unknown waveform", FULL.replace("Square", "Noise"), "expected one of Sine, Triangle, Saw, Square"),
+    ("resonance range", FULL + "Filter Resonance: 1.5\n", "line 9 (Filter Resonance): resonance: 1.5 is out of range 0..1"),
+    ("resonance without filter", V2_NO_FILTER + "Filter Resonance: 0.50\n",
+     "Filter Resonance: given without Filter Type (it is N/A)"),
+    ("filter envelope without filter", V2_NO_FILTER + FENV, "Filter Envelope: given without Filter Type"),
+    ("filter envelope part off", FULL + FENV.replace("Decay: 250ms", "Decay: Off"), "'Off' is not allowed here"),
+    ("filter envelope amount range", FULL + FENV.replace("+24 st", "+80 st"), "out of range -72..72"),
+    ("filter envelope amount unit", FULL + FENV.replace("+24 st", "+24 dB"), "expected semitones like +12 st"),
+    ("oscillator 2 parts", FULL + "Oscillator 2: Saw, Semitones: -12\n", "expected 3 comma-separated parts"),
+    ("oscillator 2 level", FULL + "Oscillator 2: Saw, Semitones: -12, Level: 9 dB\n", "out of range -60..6"),
+    ("oscillator 2 interval", FULL + "Oscillator 2: Saw, Semitones: 1.5, Level: 0 dB\n", "expected a whole number"),
+    ("noise range", FULL + "Noise: 3 dB\n", "out of range -60..0"),
+    ("version-2 lines in order", FULL + "Noise: -12 dB\n" + FENV, "'Noise' is out of order"),
+    ("pitch envelope range", FULL + "Pitch Envelope: Amount: +60 st, Decay: 40ms\n", "out of range -48..48"),
 ]
 
 
@@ -259,7 +299,11 @@ def mutated(draw):
 def test_one_mutated_line_is_refused_or_round_trips(case):
     patch, name, line, text = case
     got = _parsed_or_refused(text)
-    if name == "delete" and not line.startswith("Note:"):
+    version_2 = {f.line: f for f in FIELDS if f.version == 2}
+    label = line.partition(":")[0]
+    if name == "delete" and label in version_2:  # an absent version-2 line is off
+        assert got == patch.replace(**{f.name: off_value(f) for f in FIELDS if f.line == label})
+    if name == "delete" and not line.startswith("Note:") and label not in version_2:
         assert got is None  # every other line is required
     if name == "delete" and line.startswith("Note:"):
         assert got == patch.replace(note=60, length=2.0)  # the Note line's defaults

@@ -1,11 +1,13 @@
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from strategies import patches
 
 from whispersynth import settings
+from whispersynth.errors import SettingsError
 from whispersynth.spec import FIELDS, LOG_STEP
 from whispersynth.tokens import BOS, EOS, Vocab, bin_centres
 
@@ -39,7 +41,7 @@ def test_round_trip_within_bin_precision_and_every_token_allowed(patch):
 
 
 def test_vocabulary_is_small_and_bins_are_3_percent_apart():
-    assert len(VOCAB) < 2100
+    assert len(Vocab.version(1)) < 2100 and len(VOCAB) < 4000
     cut = np.array(bin_centres(next(f for f in FIELDS if f.name == "cutoff")), float)
     ratios = cut[1:] / cut[:-1]
     assert abs(np.median(ratios) - LOG_STEP) < 0.002
@@ -71,4 +73,23 @@ def test_rules_reach_the_decoder():
     assert "<lfo_target:Filter Cutoff>" not in targets and "<lfo_target:Pitch>" in targets
     depths = [VOCAB.value_of[int(i)] for i in VOCAB.allowed(first[:11])]
     assert max(depths) <= 24  # a pitch LFO is at most 24 st deep
-    assert list(VOCAB.allowed(first[:14])) == [EOS]
+    assert [tok[i] for i in VOCAB.allowed(first[:14])] == ["<resonance:0.0>"]  # no filter: no resonance
+    assert [tok[i] for i in VOCAB.allowed(first[:15])] == ["<fenv_amount:Off>"]  # ... and no filter envelope
+    assert [tok[i] for i in VOCAB.allowed(first[:16])] == ["<fenv_attack:Off>"]  # the line is off as a whole
+    assert len(VOCAB.allowed(first[:20])) == 5  # oscillator 2: off or one of the four waves
+    assert list(VOCAB.allowed(first[:26])) == [EOS]
+    assert Vocab.version(1).allowed(first[:14]).tolist() == [EOS]
+
+
+def test_version_1_vocabulary_is_a_prefix_and_decodes_the_rest_as_off():
+    v1 = Vocab.version(1)
+    assert VOCAB.tokens[: len(v1)] == v1.tokens
+    assert Vocab.from_tokens(v1.to_json()).tokens == v1.tokens and Vocab.from_tokens(VOCAB.to_json()).table == FIELDS
+    p = settings.parse("Waveform: Saw\nVoices: 1\nOscillator Detune: None\nFilter Type: Lowpass\n"
+                       "Filter Cutoff: 500Hz\nADSR Envelope: Attack: 0ms, Decay: 1.00s, Sustain: 0 dB, "
+                       "Release: 1.00s\nLFO Modulation: None\nFilter Resonance: 0.5\nNoise: -12 dB\n")
+    ids = v1.encode(p)
+    assert len(ids) == 15 and ids == VOCAB.encode(p)[:14] + [EOS]
+    assert v1.decode(ids) == VOCAB.decode(VOCAB.encode(p)).replace(resonance=0.0, noise=float("-inf"))
+    with pytest.raises(SettingsError):
+        Vocab.from_tokens(v1.to_json()[:-1])

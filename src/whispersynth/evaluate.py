@@ -23,13 +23,13 @@ import torch
 
 from . import audio, metrics, synth
 from . import model as M
-from .data import DataError, iter_rows, load_clips
+from .data import DataError, iter_rows, load_clips, read_spec
 from .errors import AudioError, SettingsError, WhisperSynthError
 from .features import front_end
 from .files import atomic_path, write_text
 from .match import MatchOptions, collect_inputs, find, load_model
 from .sampler import clip_rng, sample_patch
-from .spec import FIELDS, Field, Patch, null_rule
+from .spec import FIELDS, Field, Patch, null_rule, off_value, table
 
 System = Callable[[np.ndarray], list]  # clips (n, 48000) -> one Patch (or None if invalid) per clip
 
@@ -88,19 +88,21 @@ def typical_patch(train: str | Path, limit: int = 20000) -> Patch:
     rows = list(_label_rows(train, limit))
     values: dict = {}
     for f in FIELDS:
-        seen = [r[f.name] for r in rows if _applies(f, values, r)]
+        seen = [r.get(f.name, off_value(f)) for r in rows if _applies(f, values, r)]
+        rule = null_rule(f, values)
         if f.error == "exact":
             values[f.name] = Counter(seen).most_common(1)[0][0]
-        elif null_rule(f, values) is not True:
+        elif rule is True or (f.version > 1 and 2 * seen.count(off_value(f)) > len(seen)):
+            values[f.name] = off_value(f)  # absent, or a version-2 line off in most clips
+        else:
             finite = [v for v in seen if v is not None and not math.isinf(v)]
             values[f.name] = float(np.median(finite)) if f.kind not in ("int", "hz", "note") else int(np.median(finite))
-        else:
-            values[f.name] = None
     return Patch(**values)
 
 
 def _label_rows(folder, limit):
-    for i, row in enumerate(iter_rows(Path(folder), columns=[f.name for f in FIELDS])):
+    columns = [f.name for f in table(read_spec(folder).version)]
+    for i, row in enumerate(iter_rows(Path(folder), columns=columns)):
         if i >= limit:
             break
         yield row
@@ -179,8 +181,8 @@ def with_true(pred: Patch, true: Patch, f: Field) -> Patch:
     values = pred.values()
     values[f.name] = getattr(true, f.name)
     for g in pred.FIELDS:
-        rule = null_rule(g, values)
-        if g.given == f.name or (rule is not None and (rule is True) != (values[g.name] is None)):
+        rule, value = null_rule(g, values), values[g.name]
+        if g.given == f.name or (rule is True and value != off_value(g)) or (rule is False and value is None):
             values[g.name] = getattr(true, g.name)
     return type(pred)(**values)
 

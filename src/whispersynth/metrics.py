@@ -49,6 +49,9 @@ def field_errors(pred, true) -> dict[str, float]:
 AUDIBLE_CUTOFF_HZ = 6000  # a filter cutoff above this moves nothing a 16 kHz clip keeps
 MIN_BEAT_HZ = 0.5  # unison beating slower than this shows less than two beats in 3 s
 MIN_LFO_DEPTH = {"Pitch": 0.1, "Filter Cutoff": 1.0, "Volume": 1.0}
+MIN_LEVEL_DB = -40.0  # a second oscillator or noise this far below the first is masked by it
+MIN_SWEEP_ST = 1.0  # a filter or pitch envelope must move at least this much
+MIN_PITCH_DECAY = 0.005  # a pitch envelope shorter than this is a click, not a glide
 
 
 def audible(p: Patch, clip_seconds: float = CLIP_SECONDS) -> dict[str, bool]:
@@ -59,6 +62,10 @@ def audible(p: Patch, clip_seconds: float = CLIP_SECONDS) -> dict[str, bool]:
     sounding = min(clip_seconds, p.length + p.release)
     lfo = (p.lfo_target is not None and p.lfo_rate * sounding >= 1.0
            and p.lfo_depth >= MIN_LFO_DEPTH[p.lfo_target])
+    return {**_audible_v1(p, filt, beats, lfo, clip_seconds), **_audible_v2(p, filt, clip_seconds)}
+
+
+def _audible_v1(p: Patch, filt: bool, beats: bool, lfo: bool, clip_seconds: float) -> dict[str, bool]:
     return {
         "waveform": True, "note": True, "attack": p.attack < p.length,
         "decay": p.attack + p.decay < p.length + 0.5 and p.sustain < -1.0, "sustain": p.attack < p.length,
@@ -66,6 +73,22 @@ def audible(p: Patch, clip_seconds: float = CLIP_SECONDS) -> dict[str, bool]:
         "voices": p.voices == 1 or beats, "detune": beats,
         "filter_type": p.filter_type is None or filt, "cutoff": filt,
         "lfo_target": p.lfo_target is None or lfo, "lfo_rate": lfo, "lfo_depth": lfo,
+    }
+
+
+def _audible_v2(p: Patch, filt: bool, clip_seconds: float) -> dict[str, bool]:
+    """Version 2's lines: heard where the filter is (resonance, filter envelope), where the
+    second oscillator or the noise is loud enough, where an envelope moves far and long enough.
+    The off values of on/off lines are always scored: "off" is as much a setting as "on"."""
+    fenv = filt and p.fenv_amount is not None and abs(p.fenv_amount) >= MIN_SWEEP_ST
+    osc2 = p.osc2_wave is not None and p.osc2_level >= MIN_LEVEL_DB
+    penv = (p.penv_amount is not None and abs(p.penv_amount) >= MIN_SWEEP_ST
+            and p.penv_decay >= MIN_PITCH_DECAY)
+    return {
+        "resonance": filt, "fenv_amount": fenv or p.fenv_amount is None, "fenv_attack": fenv and p.fenv_attack < p.length,
+        "fenv_decay": fenv and p.fenv_sustain < -1.0, "fenv_sustain": fenv, "fenv_release": fenv and p.length < clip_seconds and p.release >= 0.05,
+        "osc2_wave": osc2 or p.osc2_wave is None, "osc2_semitones": osc2, "osc2_level": osc2,
+        "noise": True, "penv_amount": penv or p.penv_amount is None, "penv_decay": penv,
     }
 
 

@@ -21,7 +21,7 @@ from transformers import WhisperForConditionalGeneration
 
 from .errors import SettingsError, WhisperSynthError
 from .features import FRAMES, FRONT_ENDS, N_MELS, channels, front_end
-from .spec import Patch
+from .spec import Patch, off_value
 from .tokens import BOS, EOS, PAD, Vocab
 
 MAX_TOKENS = 32
@@ -223,8 +223,22 @@ def predict(model, vocab: Vocab, audio, beams: int = 1, top_k: int = 1) -> list[
 
 
 def branched(f) -> bool:
-    """Fields whose doubts the search branches on: the categorical choices and the note."""
-    return f.error == "exact" or f.kind == "note"
+    """Fields whose doubts the search branches on: the categorical choices, the note and other
+    whole numbers (oscillator 2's interval), which no continuous search moves."""
+    return f.error == "exact" or f.kind in ("note", "int")
+
+
+def switch(vocab: Vocab, f, token: int, lp: torch.Tensor) -> list[int]:
+    """For a version-2 line's first field, the other side of its on/off choice: its off token
+    if the decoded one is on, else its likeliest on token."""
+    ft = vocab.fields[f.name]
+    if f.version < 2 or f.follows or off_value(f) not in ft.values:
+        return []
+    off = int(ft.ids[ft.values.index(off_value(f))])
+    if token != off:
+        return [off]
+    on = [int(t) for t in ft.ids if int(t) != off]
+    return [max(on, key=lambda t: float(lp[t]))]
 
 
 @torch.inference_mode()
@@ -243,8 +257,9 @@ def complete(model, vocab: Vocab, encoded, prefix: list[int], mask: ValidPatchOn
 @torch.inference_mode()
 def doubts(model, vocab: Vocab, clip, count: int, min_p: float = 0.01, width: int = 3) -> list[Guess]:
     """Up to `count` distinct patches for one clip: the greedy patch, then one per alternative
-    the network doubts between (up to `width` per categorical field or note, each at least
-    `min_p` likely), the rest decoded again after that forced choice. Alternatives are taken
+    the network doubts between (up to `width` per categorical field or note, and the other side
+    of each version-2 line's on/off choice, each at least `min_p` likely), the rest decoded
+    again after that forced choice. Alternatives are taken
     rank by rank across fields (every field's likeliest alternative first), so one flat field
     cannot spend the whole budget. Each guess scores its sequence's log-probability."""
     encoded = model.get_encoder()(input_features=features(model, clip))
@@ -253,9 +268,12 @@ def doubts(model, vocab: Vocab, clip, count: int, min_p: float = 0.01, width: in
     found = {vocab.decode(seq): _logp(seq, steps)}
     alternatives = []
     for k, lp in enumerate(steps[: len(vocab.table)]):
-        if branched(vocab.table[k]):
+        f = vocab.table[k]
+        if branched(f):
             ranked = [t for t in torch.topk(lp, width + 1).indices.tolist() if t != seq[k]][:width]
-            alternatives += [(rank, -float(lp[t]), k, t) for rank, t in enumerate(ranked) if lp[t] >= math.log(min_p)]
+        else:
+            ranked = switch(vocab, f, seq[k], lp)
+        alternatives += [(rank, -float(lp[t]), k, t) for rank, t in enumerate(ranked) if lp[t] >= math.log(min_p)]
     for _, _, k, token in sorted(alternatives):
         if len(found) >= count:
             break

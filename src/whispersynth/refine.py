@@ -22,7 +22,7 @@ import numpy as np
 
 from . import metrics, synth
 from .errors import AudioError
-from .spec import FIELD, FIELDS, LFO_DEPTH_RANGE, Patch
+from .spec import FIELD, FIELDS, LFO_DEPTH_RANGE, Patch, off_value
 
 FLOOR_DB = -60.0  # the search keeps sustain above this: lower is silence to the MSS as well
 SIGMA0 = 0.07  # initial step in the unit cube: 0.28 decade of time, 8 semitones of cutoff
@@ -32,7 +32,7 @@ def _bounds(name: str, p: Patch) -> tuple[float, float, bool]:
     """(low, high, log?) of a searched field: its token range from the spec (0..1 spans it)."""
     f = FIELD[name]
     lo, hi = f.bins[0], f.bins[1]
-    if name == "sustain":
+    if name in ("sustain", "fenv_sustain"):
         lo = FLOOR_DB
     if name == "lfo_depth":
         hi = LFO_DEPTH_RANGE[p.lfo_target][1]
@@ -44,8 +44,9 @@ SEARCHED = tuple(f.name for f in FIELDS if f.searched)
 
 def free_fields(p: Patch) -> list[str]:
     """The continuous fields this patch's categorical choices leave open to search: those it
-    has a value for (spec.null_rule makes the others absent)."""
-    return [n for n in SEARCHED if getattr(p, n) is not None]
+    has a value for (spec.null_rule makes the others absent) and that are on (turning a
+    version-2 line on or off, e.g. noise at -inf dB, is a choice the search keeps)."""
+    return [n for n in SEARCHED if getattr(p, n) is not None and getattr(p, n) != off_value(FIELD[n])]
 
 
 def to_unit(p: Patch, names: list[str]) -> np.ndarray:

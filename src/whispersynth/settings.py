@@ -153,7 +153,7 @@ def _parse_line(line: Line, rest: str) -> dict:
             continue
         value = parse_value(field, item)
         if value is None and (line.null is not None or field.null is None):
-            raise SettingsError(f"{sub or 'value'}: {item!r} is not allowed here")
+            raise SettingsError(f"{sub or 'value'}: {item.strip()!r} is not allowed here")
         if value is not None:
             check_range(field, value)
         out[name] = value
