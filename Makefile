@@ -78,7 +78,7 @@ model: $(STAMP)
 	$(VENV)/bin/whispersynth export-model runs/envelope-sigma/model runs/envelope-export
 	# 4. format version 2: the envelope model's float16 export (the previous bundled model)
 	#    widened to version 2's tokens, on version-2 data
-	OMP_NUM_THREADS=2 $(VENV)/bin/whispersynth train --data $(DATA)/v2-train --val $(DATA)/v2-val --out runs/v2 \
+	OMP_NUM_THREADS=1 $(VENV)/bin/whispersynth train --data $(DATA)/v2-train --val $(DATA)/v2-val --out runs/v2 \
 	  --init-from runs/envelope-export --front-end envelope --steps 4000 --max-minutes 90 --batch-size 32 --lr 3e-4 \
 	  --warmup 100 --loss soft --sigma $(V2SIGMAS) --eval-every 2000 --save-every 200 --val-clips 300 --seed 4 \
 	  $(call resume,runs/v2)

@@ -21,7 +21,7 @@ def version_2_lines(draw, filtered: bool) -> dict:
                    fenv_sustain=draw(sustains), fenv_release=draw(times))
     if draw(st.booleans()):
         out.update(osc2_wave=draw(st.sampled_from(FIELD["osc2_wave"].choices)), osc2_semitones=draw(st.integers(-48, 48)),
-                   osc2_level=draw(st.one_of(st.just(float("-inf")), levels(-60, 6))))
+                   osc2_level=draw(levels(-60, 6)))
     if draw(st.booleans()):
         out["noise"] = draw(levels(-60, 0))
     if draw(st.booleans()):

@@ -1,3 +1,4 @@
+import json
 import os
 import shutil
 import signal
@@ -13,7 +14,7 @@ from whispersynth import data, settings, synth
 from whispersynth.data import DataError, DatasetSpec
 from whispersynth.sampler import clip_rng, sample_patch
 
-SPEC = DatasetSpec(n=12, seed=3, part_size=4)
+SPEC = DatasetSpec(n=12, seed=3, part_size=4, version=2)
 
 
 def part_bytes(folder: Path) -> dict[str, bytes]:
@@ -33,7 +34,7 @@ def test_rows_are_labelled_standard_renders(reference):
     for r in rows:
         patch = data.patch_from_row(r)
         assert settings.parse(r["text"]) == patch
-        assert patch == sample_patch(clip_rng(3, r["index"])) or r["draws"] > 1
+        assert patch == sample_patch(clip_rng(3, r["index"]), version=SPEC.version) or r["draws"] > 1
         audio = np.asarray(r["audio"], np.int16)
         assert audio.shape == (48000,)
         assert abs(20 * np.log10(np.abs(audio).max() / 32767) + 1.0) < 0.01  # peak -1 dBFS
@@ -137,3 +138,16 @@ def test_refuses_when_disk_is_too_small_or_folder_holds_another_set(reference, t
 def test_loading_clips_from_a_folder_without_parts_names_it(tmp_path):
     with pytest.raises(DataError, match="no part-"):
         data.load_clips(tmp_path, 10)
+
+
+def test_a_version_1_dataset_holds_version_1_patches_and_old_folders_resume_as_version_1(tmp_path):
+    spec = DatasetSpec(n=3, seed=7, part_size=3, version=1)
+    data.generate(tmp_path, spec, progress=False)
+    rows = list(data.iter_rows(tmp_path))
+    assert "noise" not in rows[0] and "length" in rows[0]  # version 1's columns only
+    assert [data.patch_from_row(r) for r in rows] == [data.draw_clip(synth.Renderer(), 7, i, 1)[0] for i in range(3)]
+    meta = json.loads((tmp_path / "dataset.json").read_text())
+    (tmp_path / "dataset.json").write_text(json.dumps({k: v for k, v in meta.items() if k != "version"}))
+    assert data.read_spec(tmp_path) == spec and data.generate(tmp_path, spec, progress=False) == 0
+    with pytest.raises(DataError, match="different dataset"):
+        data.generate(tmp_path, DatasetSpec(n=3, seed=7, part_size=3, version=2), progress=False)

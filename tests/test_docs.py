@@ -32,6 +32,16 @@ def test_the_document_describes_every_line_of_the_table():
             assert f"`{f.part}`" in DOC or f"{f.part}:" in DOC, f.part
 
 
+def test_the_title_names_the_version_the_code_writes():
+    assert DOC.splitlines()[0] == f"# The settings format (version {spec.VERSION})"
+
+
+def test_every_line_a_later_version_added_has_a_canonical_example():
+    for line in settings.lines(spec.FIELDS):
+        if line.parts[0].version > 1:
+            assert any(f"\n{line.label}: " in text for text in BLOCKS), line.label
+
+
 def test_the_readmes_links_resolve_inside_the_repository():
     root = Path(__file__).parents[1]
     readme = (root / "README.md").read_text()

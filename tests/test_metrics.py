@@ -6,7 +6,7 @@ from hypothesis import given, settings as hsettings
 from hypothesis import strategies as st
 
 from whispersynth import metrics, settings, synth
-from whispersynth.spec import Patch
+from whispersynth.spec import FIELD, Patch
 
 T = np.arange(48000) / 16000
 
@@ -74,7 +74,7 @@ def test_field_errors_in_producer_units():
 
 def test_audible_subset_follows_format_md():
     base = Patch("Saw", 4, 0.2, "Lowpass", 1000, 0.01, 0.3, -6.0, 0.2, "Pitch", 5.0, 0.5, 60, 1.0)
-    assert all(metrics.audible(base).values())
+    assert all(heard for name, heard in metrics.audible(base).items() if FIELD[name].version == 1)
     assert not metrics.audible(base.replace(cutoff=7500))["cutoff"]  # nothing left to hear above 8 kHz
     assert not metrics.audible(base.replace(detune=0.01))["detune"]  # beats slower than one per 2 s
     assert not metrics.audible(base.replace(lfo_rate=0.1))["lfo_rate"]  # under one cycle in the clip
@@ -88,3 +88,21 @@ def test_a_match_of_the_true_patch_scores_zero_and_a_wrong_waveform_does_not():
     x = synth.render(p)
     assert metrics.mss(x, synth.render(p))[0] == 0.0
     assert metrics.mss(x, synth.render(p.replace(waveform="Square")))[0] > 0.1
+
+
+def test_audible_subset_of_version_2_lines():
+    base = Patch("Saw", 4, 0.2, "Lowpass", 1000, 0.01, 0.3, -6.0, 0.2, "Pitch", 5.0, 0.5, 60, 1.0,
+                 resonance=0.5, fenv_amount=24.0, fenv_attack=0.0, fenv_decay=0.3, fenv_sustain=-12.0, fenv_release=0.2,
+                 osc2_wave="Square", osc2_semitones=-12, osc2_level=-6.0, noise=-20.0, penv_amount=12.0, penv_decay=0.05)
+    assert all(metrics.audible(base).values())
+    assert not metrics.audible(base.replace(cutoff=7500))["resonance"]  # a resonant peak above the clip's band
+    assert not metrics.audible(base.replace(fenv_amount=0.5))["fenv_decay"]  # a sweep of half a semitone
+    quiet = metrics.audible(base.replace(osc2_level=-50.0))
+    assert not quiet["osc2_semitones"] and not quiet["osc2_wave"]  # masked by oscillator 1
+    click = metrics.audible(base.replace(penv_decay=0.002))
+    assert not click["penv_decay"] and not click["penv_amount"]
+    off = base.replace(osc2_wave=None, osc2_semitones=None, osc2_level=None, penv_amount=None, penv_decay=None)
+    heard = metrics.audible(off)
+    assert heard["osc2_wave"] and heard["penv_amount"]  # "off" is scored: a second oscillator added is heard
+    errors = metrics.field_errors(base, off)
+    assert errors["osc2_wave"] == 0.0 and math.isnan(errors["osc2_level"]) and errors["noise"] == 0.0

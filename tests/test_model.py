@@ -8,7 +8,8 @@ from transformers import WhisperConfig, WhisperForConditionalGeneration
 
 from whispersynth import model as M
 from whispersynth.model import ModelError
-from whispersynth.tokens import Vocab
+from whispersynth.spec import FIELD
+from whispersynth.tokens import BOS, Vocab
 
 VOCAB = Vocab()
 RNG = np.random.default_rng(0)
@@ -256,3 +257,36 @@ def test_a_model_of_an_unknown_front_end_is_refused(tmp_path):
         M.load(tmp_path / "m")
     with pytest.raises(ModelError, match="unknown front end"):
         M.build("debug", front="mfcc")
+
+
+def test_a_version_1_model_loads_decodes_off_lines_and_widens_to_version_2(tmp_path):
+    v1 = Vocab.version(1)
+    old = M.build("debug", pool=2, seed=5, vocab=v1).eval()
+    M.save(old, tmp_path / "v1", v1)
+    loaded, vocab = M.load(tmp_path / "v1")
+    assert vocab.tokens == v1.tokens and len(vocab.table) == 14
+    patch = M.predict(loaded, vocab, CLIPS[:1])[0][0].patch
+    assert patch.noise == float("-inf") and patch.osc2_wave is None and patch.resonance == 0.0
+    wide = M.init_from(str(tmp_path / "v1"), front="logmel", vocab=VOCAB).eval()
+    assert wide.config.vocab_size == len(VOCAB)
+    dec = torch.tensor([[BOS, *v1.encode(patch)[:5]]])
+    with torch.no_grad():
+        a = old(input_features=M.features(old, CLIPS[:1]), decoder_input_ids=dec).logits
+        b = wide(input_features=M.features(wide, CLIPS[:1]), decoder_input_ids=dec).logits
+    assert torch.allclose(a, b[..., : len(v1)], atol=1e-5)  # the old tokens' logits are the old model's
+    assert M.predict(wide, VOCAB, CLIPS[:1])[0][0].patch.values().keys() == patch.values().keys()
+    (tmp_path / "v1" / "vocab.json").write_text(json.dumps(v1.to_json()[:-3]))
+    with pytest.raises(ModelError, match="other settings tokens"):
+        M.load(tmp_path / "v1")
+
+
+def test_doubts_branch_on_version_2_lines_on_or_off():
+    lp = torch.full((len(VOCAB),), -50.0)
+    noise = VOCAB.fields["noise"]
+    off = int(noise.ids[noise.values.index(float("-inf"))])
+    lp[int(noise.ids[40])] = -1.0
+    assert M.switch(VOCAB, FIELD["noise"], off, lp) == [int(noise.ids[40])]  # off -> its likeliest on value
+    assert M.switch(VOCAB, FIELD["noise"], int(noise.ids[40]), lp) == [off]
+    assert M.switch(VOCAB, FIELD["fenv_decay"], off, lp) == []  # a later part follows its line's first
+    assert M.switch(VOCAB, FIELD["sustain"], off, lp) == []  # version 1's fields: as before
+    assert M.branched(FIELD["osc2_semitones"]) and M.branched(FIELD["osc2_wave"]) and not M.branched(FIELD["noise"])

@@ -50,3 +50,17 @@ def test_one_run_per_distinct_categorical_choice():
     assert all(n >= 6 for n in got.runs.values())  # ...with its share of the budget (a population at least)
     assert got.renders == len(keys) + sum(got.runs.values()) and np.isfinite(got.distance)
     assert refine.categorical_key(got.patch) in keys  # the search never moves the choices themselves
+
+
+def test_the_search_moves_only_lines_that_are_on():
+    p = settings.parse(
+        "Waveform: Saw\nVoices: 1\nOscillator Detune: None\nFilter Type: Lowpass\nFilter Cutoff: 800Hz\n"
+        "ADSR Envelope: Attack: 5ms, Decay: 300ms, Sustain: -6 dB, Release: 200ms\nLFO Modulation: None\n"
+        "Oscillator 2: Square, Semitones: -12, Level: -6 dB\nPitch Envelope: Amount: +12 st, Decay: 40ms\n")
+    free = refine.free_fields(p)
+    assert {"osc2_level", "penv_amount", "penv_decay", "cutoff"} <= set(free)
+    assert not {"resonance", "noise", "fenv_amount", "osc2_semitones"} & set(free)  # off, or an interval (branched)
+    x = np.full(len(free), 0.37)
+    moved = refine.from_unit(p, free, x)
+    assert moved.resonance == 0.0 and moved.noise == float("-inf") and moved.fenv_amount is None
+    assert moved.osc2_level != p.osc2_level and refine.to_unit(moved, free) == pytest.approx(x, abs=0.02)

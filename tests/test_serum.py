@@ -10,7 +10,7 @@ import zlib
 import numpy as np
 import pytest
 
-from whispersynth import serum
+from whispersynth import serum, spec, synth
 from whispersynth.errors import WhisperSynthError
 from whispersynth.sampler import clip_rng, sample_patch
 from whispersynth.spec import Patch
@@ -19,6 +19,18 @@ PLUCK = Patch("Saw", 3, 0.10, "Lowpass", 1200, 0.005, 0.6, -18.0, 0.3, "Filter C
 PLAIN = Patch("Sine", 1, None, None, None, 0.0, 0.9, -math.inf, 0.6, None, None, None)
 VOLUME = Patch("Square", 1, None, "Bandpass", 368, 0.244, 0.583, -0.6, 0.894, "Volume", 2.5, 12.0)
 PITCH = Patch("Triangle", 16, 1.0, "Highpass", 3000, 0.4, 0.9, -12.0, 0.6, "Pitch", 5.0, 24.0)
+# Format version 2: each line on at least once, beside a version-1 LFO of each target.
+ACID = Patch("Saw", 1, None, "Lowpass", 250, 0.0, 0.3, -6.0, 0.12, "Filter Cutoff", 2.0, 3.0, 36, 0.25,
+             resonance=0.7, fenv_amount=24.0, fenv_attack=0.005, fenv_decay=0.25, fenv_sustain=-12.0,
+             fenv_release=0.2)
+KICK = Patch("Sine", 1, None, None, None, 0.0, 0.35, -math.inf, 0.05, None, None, None, 36, 0.3,
+             noise=-30.0, penv_amount=36.0, penv_decay=0.04)
+LAYER = Patch("Saw", 3, 0.1, "Lowpass", 2000, 0.01, 0.8, -9.0, 0.3, "Pitch", 5.0, 0.5,
+              osc2_wave="Square", osc2_semitones=-19, osc2_level=-6.0, penv_amount=-12.0, penv_decay=0.1)
+TREMOLO = Patch("Triangle", 1, None, None, None, 0.01, 0.5, -3.0, 0.3, "Volume", 6.0, 9.0,
+                osc2_wave="Sine", osc2_semitones=12, osc2_level=-3.0, noise=-20.0)
+V2_PATCHES = [ACID, KICK, LAYER, TREMOLO]
+FIELDS = tuple(f.name for f in spec.FIELDS if f.name not in ("note", "length"))  # played, not stored
 
 
 def _streams(data: bytes) -> tuple[bytes, bytes, bytes, bytes]:
@@ -61,16 +73,29 @@ def test_parses_with_the_fxp_package(tmp_path):
 
 def _set_by(patch) -> set[str]:
     names = {"A Unison", "Env1 Atk", "Env1 Dec", "Env1 Sus", "Env1 Rel"}
+    osc_b, noise = patch.osc2_wave is not None, not math.isinf(patch.noise)
     if patch.voices > 1:
         names.add("A UniDet")
     if patch.filter_type:
-        names |= {"Filter On", "Fil Type", "Fil Cutoff"}
+        names |= {"Filter On", "Fil Type", "Fil Cutoff", "Fil Reso"}
     if patch.lfo_target:
-        names |= {"LFO1 Rate", "Mod 1 amt", serum.LFO_DEST[patch.lfo_target]}
-    return names
+        names |= {"LFO1 Rate", serum.LFO_DEST[patch.lfo_target]} | ({"B CoarsePit"} if osc_b else set())
+    if patch.fenv_amount is not None:
+        names |= {"Env2 Atk", "Env2 Dec", "Env2 Sus", "Env2 Rel"}
+    if osc_b:
+        names |= {"Osc B On", "OscB>Fil", "B Octave", "B Semi", "B Vol", "A RandPhase", "B RandPhase"}
+    if noise:
+        names |= {"Osc N On", "OscN>Fil", "Noise Level"}
+    if patch.penv_amount is not None:
+        names |= {"Env3 Atk", "Env3 Dec", "Env3 Sus", "Env3 Rel"} | ({"B CoarsePit"} if osc_b else set())
+    # one slot per route: the LFO (and its copies for osc B / noise), Env 2, Env 3 per oscillator
+    copies = (patch.lfo_target == "Pitch" and osc_b) + (patch.lfo_target == "Volume") * (osc_b + noise)
+    slots = (patch.lfo_target is not None) * (1 + copies) + (patch.fenv_amount is not None) + \
+        (patch.penv_amount is not None) * (1 + osc_b)
+    return names | {f"Mod{k:2d} amt" for k in range(1, slots + 1)}
 
 
-@pytest.mark.parametrize("patch", [PLUCK, PLAIN, VOLUME, PITCH])
+@pytest.mark.parametrize("patch", [PLUCK, PLAIN, VOLUME, PITCH, *V2_PATCHES])
 def test_unset_parameters_keep_serum_init(patch):
     params = serum.read_fxp(serum.to_fxp(patch))["params"]
     assert len(params) == 299
@@ -122,25 +147,123 @@ def test_voices_and_filter_indices():
 
 
 def _close(read, want, field):
-    if want is None or isinstance(want, str):
+    kind = spec.FIELD[field].kind
+    if want is None or isinstance(want, str) or kind == "int":
         assert read == want, field
-    elif field == "sustain" and math.isinf(want):
-        assert read == want
-    elif field in ("cutoff",):
+    elif math.isinf(want):  # -inf dB sustain, noise off
+        assert read == want, field
+    elif kind == "hz":
         assert abs(12 * math.log2(read / want)) < 0.01, field  # 1/100 semitone
-    elif field in ("attack", "decay", "release", "length"):
+    elif kind == "time":
         assert abs(read - want) <= 1e-4 * max(want, 1e-3), field
     else:
-        assert read == pytest.approx(want, abs=1e-3), field  # grids: 0.01 st, 0.1 dB, 0.01 Hz, 0.1 depth
+        assert read == pytest.approx(want, abs=1e-3), field  # grids: 0.01, 0.1 dB, 0.01 Hz, 0.1 st
 
 
 @pytest.mark.parametrize("i", range(60))
 def test_round_trip_in_real_units(i):
-    p = sample_patch(clip_rng(3, i))
+    p = sample_patch(clip_rng(3, i))  # version 2: the new lines on about half the time each
     values = serum.patch_values(serum.read_fxp(serum.to_fxp(p)))
-    for field in ("waveform", "voices", "detune", "filter_type", "cutoff", "attack", "decay", "sustain",
-                  "release", "lfo_target", "lfo_rate", "lfo_depth"):
+    for field in FIELDS:
         _close(values[field], getattr(p, field), field)
+
+
+def _slots(info: dict) -> list[tuple[int, str, int, float]]:
+    """The slots in use: (source, destination, menu id, amount)."""
+    return [(s["source"], s["dest"], s["menu"], s["amount"]) for s in info["mod_slots"] if s["source"]]
+
+
+def test_oscillator_2_is_osc_b_with_its_own_frame():
+    info = serum.read_fxp(serum.to_fxp(LAYER))
+    p = info["params"]
+    assert p["Osc B On"] == 1 and p["OscB>Fil"] == 1 and p["B Unison"] == 0  # one voice, through the filter
+    assert (8 * p["B Octave"] - 4, 24 * p["B Semi"] - 12) == pytest.approx((-1, -7), abs=1e-6)  # -19 st
+    assert serum.knobs_to_semitones(p["B Octave"], p["B Semi"]) == -19
+    assert serum.knob_to_level_db(p["B Vol"]) - serum.knob_to_level_db(p["A Vol"]) == pytest.approx(-6.0, abs=1e-4)
+    assert np.array_equal(info["frames"][0], serum._frame("Saw"))
+    assert np.array_equal(info["frames"][1], serum._frame("Square"))  # the same band-limited frames as osc A's
+    assert p["A RandPhase"] == 0 and p["B RandPhase"] == 0  # equal start phases, as in the Vital render
+    off = serum.read_fxp(serum.to_fxp(PLAIN))
+    assert off["params"]["Osc B On"] == 0 and np.array_equal(off["frames"][1], serum._init_saw())
+
+
+@pytest.mark.parametrize("semitones", range(-48, 49))
+def test_osc_b_octave_and_semi_knobs_cover_the_range(semitones):
+    octave, semi = serum.semitones_to_knobs(semitones)
+    assert 0 <= octave <= 1 and 0 <= semi <= 1
+    assert 8 * np.float32(octave) - 4 == int(semitones / 12)  # whole octaves and semitones in float32
+    assert serum.knobs_to_semitones(np.float32(octave), np.float32(semi)) == semitones
+
+
+def test_osc_b_level_tops_out_five_db_over_osc_a():
+    info = serum.read_fxp(serum.to_fxp(LAYER.replace(osc2_level=6.0)))
+    assert info["params"]["B Vol"] == 1.0  # A Vol stays at INIT 75 % (-5.0 dB)
+    assert serum.patch_values(info)["osc2_level"] == pytest.approx(-serum.knob_to_level_db(0.75))
+
+
+def test_filter_envelope_is_env_2_on_the_cutoff():
+    info = serum.read_fxp(serum.to_fxp(ACID))
+    p = info["params"]
+    lfo, env = _slots(info)
+    assert lfo[:3] == (serum.SOURCE_LFO1, "Fil Cutoff", 47)  # the LFO keeps slot 1
+    assert env[:3] == (3, "Fil Cutoff", 47) and env[3] == pytest.approx(24 / 137.14189, rel=1e-6)  # +24 st
+    assert p["Mod 2 amt"] == pytest.approx((env[3] + 1) / 2)
+    assert [serum.knob_to_seconds(p[f"Env2 {k}"]) for k in ("Atk", "Hld", "Dec", "Rel")] == \
+        pytest.approx([0.005, 0.0, 0.25, 0.2], rel=1e-5)
+    assert p["Env2 Sus"] == pytest.approx(10 ** (-12 / 20))  # linear in level: 25 % for -12 dB
+
+
+def test_pitch_envelope_is_env_3_on_both_oscillators():
+    info = serum.read_fxp(serum.to_fxp(LAYER))
+    env = [s for s in _slots(info) if s[0] == 4]
+    assert [s[1:3] for s in env] == [("A CoarsePit", 4), ("B CoarsePit", 5)]
+    assert [128 * s[3] for s in env] == pytest.approx([-12.0, -12.0], abs=1e-5)  # A CoarsePit spans 128 st
+    p = info["params"]
+    assert (p["Env3 Atk"], p["Env3 Hld"], p["Env3 Sus"], p["Env3 Rel"]) == (0, 0, 0, 0)  # a pure decay
+    assert serum.knob_to_seconds(p["Env3 Dec"]) == pytest.approx(0.1, rel=1e-5)
+    kick = _slots(serum.read_fxp(serum.to_fxp(KICK)))
+    assert [(s[:3], round(128 * s[3], 4)) for s in kick] == [((4, "A CoarsePit", 4), 36.0)]  # no osc B
+
+
+def test_the_pitch_lfo_moves_osc_b_like_osc_a():
+    info = serum.read_fxp(serum.to_fxp(LAYER))
+    lfo = [s for s in _slots(info) if s[0] == serum.SOURCE_LFO1]
+    assert [s[1:3] for s in lfo] == [("A CoarsePit", 4), ("B CoarsePit", 5)] and lfo[0][3] == lfo[1][3]
+    assert info["params"]["A CoarsePit"] == info["params"]["B CoarsePit"] == pytest.approx(0.5 - 0.5 / 128)
+
+
+def test_the_volume_lfo_moves_osc_b_and_noise_in_db_like_osc_a():
+    info = serum.read_fxp(serum.to_fxp(TREMOLO))
+    lfo, p = info["lfos"][0], info["params"]
+    want = -9.0 * (1 - np.sin(2 * np.pi * lfo["x"])) / 2 + serum.knob_to_level_db(0.75)
+    slots = {s[1]: s for s in _slots(info)}
+    assert [s[2] for s in slots.values()] == [0, 1, 24]  # A Vol, B Vol, Noise Level
+    for dest, level in (("A Vol", 0.0), ("B Vol", -3.0), ("Noise Level", -20.0)):
+        gain = [serum.knob_to_level_db(p[dest] + slots[dest][3] * y) for y in lfo["y"]]
+        assert np.allclose(gain, want + level, atol=1e-4), dest
+
+
+def test_noise_is_the_noise_oscillator_with_a_white_sample():
+    info = serum.read_fxp(serum.to_fxp(KICK))
+    p = info["params"]
+    assert p["Osc N On"] == 1 and p["OscN>Fil"] == 1 and info["noise"] == "Analog/BrightWhite.wav"
+    assert serum.knob_to_level_db(p["Noise Level"]) - serum.knob_to_level_db(p["A Vol"]) == pytest.approx(-30, abs=1e-4)
+    off = serum.read_fxp(serum.to_fxp(PLAIN))
+    assert off["params"]["Osc N On"] == 0 and off["noise"] == serum.INIT_NOISE
+
+
+def test_resonance_knob_follows_vitals_control_travel():
+    p = serum.read_fxp(serum.to_fxp(PLUCK))["params"]
+    assert p["Fil Reso"] == np.float32(0.1)  # resonance 0 keeps INIT, as version 1 wrote
+    assert serum.resonance_to_knob(0.0) == 0.1 and serum.resonance_to_knob(1.0) == 1.0
+    grid = np.linspace(0.0, 1.0, 101)
+    knobs = [serum.resonance_to_knob(r) for r in grid]
+    assert np.all(np.diff(knobs) > 0)
+    for r, knob in zip(grid, knobs):
+        raw = synth.controls(ACID.replace(resonance=float(r)))["filter_1_resonance"]  # Vital's control
+        assert knob == pytest.approx(0.1 + 0.9 * (raw - 0.2373) / (1 - 0.2373), abs=1e-9)
+        assert serum.knob_to_resonance(knob) == pytest.approx(r, abs=1e-9)
+    assert serum.read_fxp(serum.to_fxp(ACID))["params"]["Fil Reso"] == pytest.approx(serum.resonance_to_knob(0.7))
 
 
 def test_lfo_shape_and_switches():
@@ -214,10 +337,11 @@ def test_small_state_is_an_error():
 
 
 ROOT = Path(__file__).parents[1]
-SEED_EXAMPLES = [b.split("```")[0] for b in (ROOT / "docs" / "FORMAT.md").read_text().split("```settings\n")[2:6]]
-EXAMPLES = [*SEED_EXAMPLES, (ROOT / "src/whispersynth/examples/pluck.txt").read_text()]
-FIELDS = ("waveform", "voices", "detune", "filter_type", "cutoff", "attack", "decay", "sustain", "release",
-          "lfo_target", "lfo_rate", "lfo_depth")
+BLOCKS = [b.split("```")[0] for b in (ROOT / "docs" / "FORMAT.md").read_text().split("```settings\n")[1:]]
+SEED_EXAMPLES = BLOCKS[1:5]
+V2_LABELS = {f.line for f in spec.FIELDS if f.version == 2}
+V2_EXAMPLES = [b for b in BLOCKS if any(f"\n{label}:" in b for label in V2_LABELS)]
+EXAMPLES = [*SEED_EXAMPLES, (ROOT / "src/whispersynth/examples/pluck.txt").read_text(), *V2_EXAMPLES]
 
 
 @pytest.mark.parametrize("text", EXAMPLES)

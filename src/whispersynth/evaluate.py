@@ -207,6 +207,12 @@ def by_ear(pred: Patch, rendered: np.ndarray, true: Patch, threshold: float = EA
     return out
 
 
+def split_fields(truth: list) -> tuple[Field, ...]:
+    """The fields a split uses: version 1's, and each later one on in some clip (a version-1
+    split's reports leave the version-2 lines out)."""
+    return tuple(f for f in FIELDS if f.version == 1 or any(getattr(t, f.name) != off_value(f) for t in truth))
+
+
 def score(name: str, clips: np.ndarray, patches: list, truth: list | None, batch: int = 64,
           ear: bool = False) -> Result:
     valid = [p is not None for p in patches]
@@ -221,7 +227,8 @@ def score(name: str, clips: np.ndarray, patches: list, truth: list | None, batch
         pairs = [(p, t) for p, t in zip(patches, truth) if p is not None]
         rows = [metrics.field_errors(p, t) for p, t in pairs]
         heard = [metrics.audible_only(errors, t) for errors, (_, t) in zip(rows, pairs)]
-        result.fields, result.fields_audible = metrics.summarize(rows), metrics.summarize(heard)
+        used = split_fields(truth)
+        result.fields, result.fields_audible = metrics.summarize(rows, used), metrics.summarize(heard, used)
         if ear:
             ears = [by_ear(p, r, t) for p, r, t in zip(patches, renders, truth) if p is not None]
             result.fields_by_ear = {f"{k}_by_ear": float(np.nanmean([e[k] for e in ears])) for k in ears[0]

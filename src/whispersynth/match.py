@@ -148,7 +148,7 @@ def write_network_guess(out_dir: Path, stem: str, c: Candidate, fxp: bool = True
 
 
 def warnings_for(clip: np.ndarray) -> list[str]:
-    """Signs that the input is beyond what one oscillator can express (warn, don't fail)."""
+    """Signs that the input is beyond what the format can express (warn, don't fail)."""
     found = []
     second = audio.SAMPLE_RATE  # the first second of the clip
     spec = np.abs(np.fft.rfft(clip[:second] * np.hanning(min(second, clip.size))))
@@ -157,9 +157,11 @@ def warnings_for(clip: np.ndarray) -> list[str]:
     peaks = np.count_nonzero(power > top[0] * 1e-2)
     flatness = np.exp(np.mean(np.log(power + 1e-12))) / (np.mean(power) + 1e-12)
     if flatness > 0.2:
-        found.append("the input is noise-like or heavily processed; one oscillator may not express it")
+        found.append("the input is noise-like or heavily processed; the format's one white-noise layer "
+                     "through one filter may not express it")
     elif peaks > 400:
-        found.append("the input looks polyphonic or heavily processed; the match plays one note")
+        found.append("the input looks polyphonic or heavily processed; the match plays one note "
+                     "(two oscillators at most)")
     return found
 
 

@@ -23,15 +23,22 @@ Measured on real Serum-saved presets (470 files: 458 with a 20,704-byte state, 1
   checked here at their end points): envelope times 32 s * n^5; Env 1 sustain 40 log10(n) dB
   (0 is -inf); filter cutoff 8 Hz * (22050 / 8)^n; LFO rate in Hz mode 100 Hz * n^4; unison
   detune display n^2; oscillator level 40 log10(n) dB; coarse pitch -64 + 128 n semitones.
-- Modulation: source id 5 is LFO 1; the destination is the parameter index, and the u16 at
-  +0x18 is the menu id that real presets pair with it (Fil Cutoff 47, A CoarsePit 4, A Vol 0).
+- Modulation: source id 5 is LFO 1, 3 is Env 2 and 4 is Env 3 (every one of the 223 presets
+  that routes source 3 has moved an Env 2 knob off INIT, 90 of the 91 that route source 4 an
+  Env 3 knob); the destination is the parameter index, and the u16 at +0x18 is the menu id
+  that real presets pair with it (Fil Cutoff 47, A CoarsePit 4, B CoarsePit 5, A Vol 0,
+  B Vol 1, Noise Level 24).
 - Waveform: the init preset has no table name and embeds osc A's and osc B's single 2048-sample
   frames in the second zlib stream. This writer keeps that layout and puts a band-limited
   Sine/Triangle/Saw/Square frame (the same frames the Vital render uses) in osc A's place.
 
 Assumed (not measurable without Serum; docs/SERUM.md):
 
-- that the first embedded frame is osc A's (both are the same saw in the init preset);
+- that the first embedded frame is osc A's and the second osc B's (both are the same saw in
+  the init preset);
+- format version 2 (docs/SERUM.md): the Fil Reso law (Vital's control travel for the gain at
+  the cutoff), Env 2/3 sustain linear in level, "Analog/BrightWhite.wav" as white noise at
+  the level of a full-scale sine, and Serum's own envelope curves standing in for Vital's;
 - that a modulation slot adds amount x the destination's full knob range, unipolar (Serum's
   LFO runs 0..1; the matrix's bipolar switch has not been located), so the LFO shape is
   baked as points and the base knob is lowered by half the swing;
@@ -52,7 +59,7 @@ import numpy as np
 
 from .errors import WhisperSynthError
 from .spec import Patch
-from .synth import WAVEFORMS, wavetable_frames
+from .synth import RESONANCE_DB, RESONANCE_RAW, WAVEFORMS, wavetable_frames
 
 
 class SerumPresetError(WhisperSynthError, ValueError):
@@ -144,13 +151,14 @@ ARRAY = 65
 INIT_TENSION = 0.4999999701976776  # float32(0.5) rounded down, as the init stores it
 INIT_NOISE = "Organics/AC hum1.wav"
 
-SOURCE_LFO1 = 5
+SOURCE_LFO1, SOURCE_ENV2, SOURCE_ENV3 = 5, 3, 4
 DEST_NONE, MENU_NONE = 273, 147  # what unused slots hold in the init state
-MENU_ID = {"Fil Cutoff": 47, "A CoarsePit": 4, "A Vol": 0}
+MENU_ID = {"Fil Cutoff": 47, "A CoarsePit": 4, "B CoarsePit": 5, "A Vol": 0, "B Vol": 1, "Noise Level": 24}
 LFO_DEST = {"Filter Cutoff": "Fil Cutoff", "Pitch": "A CoarsePit", "Volume": "A Vol"}
 FILTER_INDEX = {"Lowpass": 5, "Highpass": 9, "Bandpass": 12}  # Low 12 / High 12 / Band 12
 FILTER_COUNT = 96  # stored as index / (count - 1)
 LFO_POINTS = 33  # 32 linear segments: a sine within 0.5 % of its swing
+WHITE_NOISE = "Analog/BrightWhite.wav"  # the factory white noise most used in the corpus (15 presets)
 
 # ---------------------------------------------------------------- knob curves (stored n <-> real)
 
@@ -239,6 +247,45 @@ def knob_to_filter_index(n: float) -> int:
     return int(round(_unit(n) * (FILTER_COUNT - 1)))
 
 
+RESO_INIT = INIT[INDEX["Fil Reso"]]  # 10 %: what version 1 (resonance 0) writes
+
+
+def resonance_to_knob(r: float) -> float:
+    """Filter Resonance r -> Fil Reso: the share of Vital's control travel that gives r's gain at
+    the cutoff, laid on Serum's knob from INIT 10 % (r = 0) to 100 % (r = 1). Unverified in Serum."""
+    db = RESONANCE_DB[0] + _unit(r) * (RESONANCE_DB[-1] - RESONANCE_DB[0])
+    travel = (float(np.interp(db, RESONANCE_DB, RESONANCE_RAW)) - RESONANCE_RAW[0]) / (1.0 - RESONANCE_RAW[0])
+    return RESO_INIT + (1.0 - RESO_INIT) * travel
+
+
+def knob_to_resonance(n: float) -> float:
+    """Fil Reso -> Filter Resonance r (knobs below INIT read as 0)."""
+    raw = RESONANCE_RAW[0] + (_unit(n) - RESO_INIT) / (1.0 - RESO_INIT) * (1.0 - RESONANCE_RAW[0])
+    db = float(np.interp(raw, RESONANCE_RAW, RESONANCE_DB))
+    return (db - RESONANCE_DB[0]) / (RESONANCE_DB[-1] - RESONANCE_DB[0])
+
+
+def semitones_to_knobs(st: int) -> tuple[float, float]:
+    """Whole semitones -> (Octave, Semi) knobs: -4..4 octaves and -12..12 semitones, linear; the
+    semitone part takes the sign of the whole (-19 st: -1 octave, -7 semitones)."""
+    octave = int(st / 12)  # toward zero
+    return (octave + 4) / 8.0, (st - 12 * octave + 12) / 24.0
+
+
+def knobs_to_semitones(octave: float, semi: float) -> int:
+    return 12 * int(round(8 * _unit(octave) - 4)) + int(round(24 * _unit(semi) - 12))
+
+
+def level_to_env_knob(db: float) -> float:
+    """Env 2/3 sustain: 0..100 %, linear in the envelope's level (0 is -inf dB)."""
+    return 0.0 if db == -math.inf else _unit(10.0 ** (db / 20.0))
+
+
+def env_knob_to_level(n: float) -> float:
+    n = _unit(n)
+    return -math.inf if n == 0 else 20.0 * math.log10(n)
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -274,6 +321,70 @@ def _lfo_plan(p: Patch) -> tuple[str, float, float, np.ndarray]:
     return dest, base, amount, shape
 
 
+def _osc_b_knob(p: Patch) -> float:
+    """B Vol: Oscillator 2's level relative to osc A's INIT level (so at most +5.0 dB over it)."""
+    return level_db_to_knob(knob_to_level_db(INIT[INDEX["A Vol"]]) + p.osc2_level)
+
+
+def _noise_knob(p: Patch) -> float:
+    """Noise Level: the noise relative to osc A's INIT level, the sample taken at a sine's RMS."""
+    return level_db_to_knob(knob_to_level_db(INIT[INDEX["A Vol"]]) + p.noise)
+
+
+def _lfo_targets(p: Patch) -> list[tuple[str, float, float]]:
+    """(destination, base knob, amount) of LFO 1's slots: osc A's (version 1's), then copies
+    for osc B and noise, which the Vital render's LFO moves too (pitch: both oscillators; volume:
+    the whole voice). Volume knobs share A Vol's curve, so one shape scaled by level fits all."""
+    dest, base, amount, _ = _lfo_plan(p)
+    out = [(dest, base, amount)]
+    if p.lfo_target == "Pitch" and p.osc2_wave is not None:
+        out.append(("B CoarsePit", base, amount))
+    if p.lfo_target == "Volume":
+        tops = [("B Vol", _osc_b_knob(p))] if p.osc2_wave is not None else []
+        tops += [("Noise Level", _noise_knob(p))] if not math.isinf(p.noise) else []
+        scale = {name: top / INIT[INDEX[dest]] for name, top in tops}
+        out += [(name, base * k, amount * k) for name, k in scale.items()]
+    return out
+
+
+def _routes(p: Patch) -> list[tuple[int, str, float]]:
+    """The modulation slots in use, in slot order: (source, destination, amount). LFO 1 comes
+    first, so version-1 patches keep their one slot."""
+    routes = [(SOURCE_LFO1, dest, amount) for dest, _, amount in _lfo_targets(p)] if p.lfo_target else []
+    if p.fenv_amount is not None:  # amount x the cutoff knob's span (assumed, as for the LFO)
+        routes.append((SOURCE_ENV2, "Fil Cutoff", p.fenv_amount / CUTOFF_SPAN_ST))
+    if p.penv_amount is not None:
+        oscs = ("A CoarsePit", "B CoarsePit") if p.osc2_wave is not None else ("A CoarsePit",)
+        routes += [(SOURCE_ENV3, dest, p.penv_amount / (2 * COARSE_ST)) for dest in oscs]
+    return routes
+
+
+def _mod_amount_name(slot: int) -> str:
+    return f"Mod{slot:2d} amt"  # "Mod 1 amt" .. "Mod32 amt"
+
+
+def _version_2(p: Patch, put) -> None:
+    """The knobs of format version 2's lines that are on (their modulation slots: `_routes`)."""
+    if p.filter_type is not None:
+        put("Fil Reso", resonance_to_knob(p.resonance))
+    if p.fenv_amount is not None:
+        for knob, value in (("Atk", p.fenv_attack), ("Dec", p.fenv_decay), ("Rel", p.fenv_release)):
+            put(f"Env2 {knob}", seconds_to_knob(value))
+        put("Env2 Sus", level_to_env_knob(p.fenv_sustain))
+    if p.osc2_wave is not None:
+        octave, semi = semitones_to_knobs(p.osc2_semitones)
+        for name, value in (("Osc B On", 1.0), ("OscB>Fil", 1.0), ("B Octave", octave), ("B Semi", semi),
+                            ("B Vol", _osc_b_knob(p)), ("A RandPhase", 0.0), ("B RandPhase", 0.0)):
+            put(name, value)  # random phase off: it would change the two oscillators' sum note by note
+    if not math.isinf(p.noise):
+        for name, value in (("Osc N On", 1.0), ("OscN>Fil", 1.0), ("Noise Level", _noise_knob(p))):
+            put(name, value)
+    if p.penv_amount is not None:  # a pure decay from the full offset back to the note
+        for name, value in (("Env3 Atk", 0.0), ("Env3 Dec", seconds_to_knob(p.penv_decay)), ("Env3 Sus", 0.0),
+                            ("Env3 Rel", 0.0)):
+            put(name, value)
+
+
 def _parameters(p: Patch) -> list[float]:
     """All 299 stored values: INIT except what the patch sets."""
     v = list(INIT)
@@ -292,11 +403,13 @@ def _parameters(p: Patch) -> list[float]:
     put("Env1 Dec", seconds_to_knob(p.decay))
     put("Env1 Sus", sustain_db_to_knob(p.sustain))
     put("Env1 Rel", seconds_to_knob(p.release))
-    if p.lfo_target is not None:
-        dest, base, amount, _ = _lfo_plan(p)
+    _version_2(p, put)
+    if p.lfo_target is not None:  # after _version_2: the LFO lowers the level knobs it set
         put("LFO1 Rate", lfo_hz_to_knob(p.lfo_rate))
-        put(dest, base)
-        put("Mod 1 amt", (amount + 1.0) / 2.0)
+        for dest, base, _ in _lfo_targets(p):
+            put(dest, base)
+    for slot, (_, _, amount) in enumerate(_routes(p), 1):
+        put(_mod_amount_name(slot), (amount + 1.0) / 2.0)
     return v
 
 
@@ -347,11 +460,10 @@ def _state(p: Patch) -> bytes:
     for slot in range(32):
         where = OFF_MODS[slot // 16] + 40 * (slot % 16)
         s[where : where + 40] = _mod_record(slot)
-    shapes = {}
-    if p.lfo_target is not None:
-        dest, _, amount, shape = _lfo_plan(p)
-        s[0:40] = _mod_record(0, amount, SOURCE_LFO1, INDEX[dest], MENU_ID[dest])
-        shapes = {0: shape}
+    for slot, (source, dest, amount) in enumerate(_routes(p)):
+        where = OFF_MODS[slot // 16] + 40 * (slot % 16)
+        s[where : where + 40] = _mod_record(slot, amount, source, INDEX[dest], MENU_ID[dest])
+    shapes = {0: _lfo_plan(p)[3]} if p.lfo_target is not None else {}
     for i, block in enumerate(LFO_BLOCKS):
         rates = [values[INDEX[f"LFO{4 * i + k + 1} Rate"]] if i < 2 else 0.5 for k in range(4)]
         _lfo_block(s, block, shapes if i == 0 else {}, rates)
@@ -361,7 +473,7 @@ def _state(p: Patch) -> bytes:
     struct.pack_into(f"<{N_MINUS_ONES}i", s, OFF_MINUS_ONES, *[-1] * N_MINUS_ONES)
     struct.pack_into("<10i", s, OFF_FX_ORDER, *FX_ORDER)
     struct.pack_into("<5i", s, OFF_TABLE_SOURCES, -1, -1, 5, -1, -1)
-    _put_text(s, OFF_NOISE, INIT_NOISE, 512)
+    _put_text(s, OFF_NOISE, INIT_NOISE if math.isinf(p.noise) else WHITE_NOISE, 512)
     _put_text(s, OFF_NAME, PRESET_NAME, 32)
     for i in range(4):
         _put_text(s, OFF_MACROS + 0x20 * i, f"Macro {i + 1}", 0x20)
@@ -369,9 +481,11 @@ def _state(p: Patch) -> bytes:
 
 
 def to_fxp(patch: Patch) -> bytes:
-    """A complete Serum 1 `.fxp` file for a patch (osc A, unison, filter, Env 1, LFO 1)."""
+    """A complete Serum 1 `.fxp` file for a patch (osc A, unison, filter, Env 1, LFO 1; version 2:
+    resonance, Env 2 on the cutoff, osc B, noise, Env 3 on the pitch)."""
     state = zlib.compress(_state(patch), 9)
-    frames = zlib.compress(np.concatenate([_frame(patch.waveform), _init_saw()]).tobytes(), 9)
+    osc_b = _init_saw() if patch.osc2_wave is None else _frame(patch.osc2_wave)
+    frames = zlib.compress(np.concatenate([_frame(patch.waveform), osc_b]).tobytes(), 9)
     chunk = state + frames + struct.pack("<I", len(state))
     name = PRESET_NAME.encode("ascii").ljust(28, b"\0")
     head = struct.pack(">4sI4sI4sII", b"CcnK", HEADER + len(chunk), b"FPCh", 1, PLUGIN_ID, 1, 1)
@@ -476,11 +590,11 @@ def read_fxp(data: bytes) -> dict:
 # ---------------------------------------------------------------- meaning: stored -> real units
 
 
-def _waveform(info: dict) -> str | None:
-    """Which basic shape osc A's embedded frame is (None: an external table or another shape)."""
-    if info["wavetable_a"] or not len(info["frames"]):
+def _waveform(info: dict, osc: int = 0) -> str | None:
+    """Which basic shape osc A's (osc 1: B's) embedded frame is (None: an external table or another shape)."""
+    if info["wavetable_b" if osc else "wavetable_a"] or len(info["frames"]) <= osc:
         return None
-    frame = info["frames"][0].astype(float)
+    frame = info["frames"][osc].astype(float)
     for name in ("Sine", "Triangle", "Saw", "Square"):
         ref = _frame(name).astype(float)
         if np.abs(frame - ref).max() < 1e-4:
@@ -522,4 +636,29 @@ def patch_values(info: dict) -> dict:
         out["cutoff"] = knob_to_cutoff_hz(lfo["lfo_centre"])
     lfo.pop("lfo_centre", None)
     out.update(lfo)
+    out.update(_version_2_values(info, on))
     return out
+
+
+def _slot_amount(info: dict, source: int, dest: str) -> float | None:
+    """The amount of the first slot from `source` to `dest`, None if there is none."""
+    return next((s["amount"] for s in info["mod_slots"] if s["source"] == source and s["dest"] == dest), None)
+
+
+def _version_2_values(info: dict, filter_on: bool) -> dict:
+    """Format version 2's fields in real units; off where their oscillator or slot is absent."""
+    p = info["params"]
+    a_db = knob_to_level_db(p["A Vol"])  # levels are relative to osc A (the volume LFO lowers both alike)
+    fenv, penv = _slot_amount(info, SOURCE_ENV2, "Fil Cutoff"), _slot_amount(info, SOURCE_ENV3, "A CoarsePit")
+    osc_b, noise = p["Osc B On"] >= 0.5, p["Osc N On"] >= 0.5
+    env2 = {k: knob_to_seconds(p[f"Env2 {k}"]) if fenv is not None else None for k in ("Atk", "Dec", "Rel")}
+    return {"resonance": knob_to_resonance(p["Fil Reso"]) if filter_on else 0.0,
+            "fenv_amount": None if fenv is None else fenv * CUTOFF_SPAN_ST,
+            "fenv_attack": env2["Atk"], "fenv_decay": env2["Dec"], "fenv_release": env2["Rel"],
+            "fenv_sustain": None if fenv is None else env_knob_to_level(p["Env2 Sus"]),
+            "osc2_wave": _waveform(info, 1) if osc_b else None,
+            "osc2_semitones": knobs_to_semitones(p["B Octave"], p["B Semi"]) if osc_b else None,
+            "osc2_level": knob_to_level_db(p["B Vol"]) - a_db if osc_b else None,
+            "noise": knob_to_level_db(p["Noise Level"]) - a_db if noise else -math.inf,
+            "penv_amount": None if penv is None else penv * 2 * COARSE_ST,
+            "penv_decay": None if penv is None else knob_to_seconds(p["Env3 Dec"])}

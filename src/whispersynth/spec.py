@@ -209,10 +209,16 @@ def check_range(field: Field, value, lo: float | None = None, hi: float | None =
         if value not in field.choices:
             raise SettingsError(f"{field.name}: expected one of {', '.join(field.choices)}, got {value!r}")
         return
-    if field.kind == "db" and value == -math.inf:
+    if field.kind == "db" and value == -math.inf and takes_minus_inf(field):
         return
     if not lo <= value <= hi:  # also catches NaN
         raise SettingsError(f"{field.name}: {value} is out of range {lo:g}..{hi:g}")
+
+
+def takes_minus_inf(field: Field) -> bool:
+    """Whether a level may be -inf dB: sustains and noise (off) may; oscillator 2's level may not
+    (the line is on or absent)."""
+    return field.kind == "db" and -math.inf in ((field.special or (None,))[0], field.default)
 
 
 def validate(p) -> None:

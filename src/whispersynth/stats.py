@@ -16,8 +16,8 @@ from .spec import FIELDS, Field
 
 def field_columns(folder: Path) -> dict[str, list]:
     """Every label column of a dataset (no audio), read part by part."""
-    read_spec(folder)
-    columns: dict[str, list] = {f.name: [] for f in FIELDS}
+    version = read_spec(folder).version
+    columns: dict[str, list] = {f.name: [] for f in FIELDS if f.version <= version}
     for path in sorted(Path(folder).glob("part-*.parquet")):
         table = pq.read_table(path, columns=list(columns))
         for name in columns:
@@ -46,7 +46,7 @@ def describe(field: Field, values: list) -> str:
 def report(folder: Path) -> str:
     columns = field_columns(folder)
     n = len(columns[FIELDS[0].name])
-    lines = [f"{folder}: {n} clips"] + [f"  {f.name:12s} {describe(f, columns[f.name])}" for f in FIELDS]
+    lines = [f"{folder}: {n} clips"] + [f"  {f.name:14s} {describe(f, columns[f.name])}" for f in FIELDS if f.name in columns]
     return "\n".join(lines) + "\n"
 
 
@@ -58,9 +58,10 @@ def plot(folder: Path, png: Path) -> None:
     import matplotlib.pyplot as plt
 
     columns = field_columns(folder)
+    fields = [f for f in FIELDS if f.name in columns]
     cols = 4
-    fig, axes = plt.subplots(math.ceil(len(FIELDS) / cols), cols, figsize=(4 * cols, 2.6 * math.ceil(len(FIELDS) / cols)))
-    for ax, field in zip(axes.flat, FIELDS):
+    fig, axes = plt.subplots(math.ceil(len(fields) / cols), cols, figsize=(4 * cols, 2.6 * math.ceil(len(fields) / cols)))
+    for ax, field in zip(axes.flat, fields):
         values = columns[field.name]
         if field.error == "exact":
             counts = collections.Counter(str(field.null if v is None else v) for v in values)
@@ -76,7 +77,7 @@ def plot(folder: Path, png: Path) -> None:
             if log:
                 ax.set_xscale("log")
         ax.set_title(f"{field.name} {('(' + field.unit + ')') if field.unit else ''}", fontsize=9)
-    for ax in list(axes.flat)[len(FIELDS):]:
+    for ax in list(axes.flat)[len(fields):]:
         ax.axis("off")
     fig.suptitle(f"{folder}: {len(columns['waveform'])} clips")
     fig.tight_layout()

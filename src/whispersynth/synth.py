@@ -23,6 +23,35 @@ Measured choices and residuals (vita 0.1.0; tests/test_synth.py re-measures them
   exact to 0.03 dB, shape within 0.6 % of the depth RMS, e.g. 0.12 dB at 20 dB). The
   global `volume` knob is not used: it is linear in sqrt(raw) (0.8 dB off at 60 dB depth)
   and, being global, follows the last voice's stale LFO value (not order-independent).
+- Filter Resonance r (version 2; filter measured by noise, the transfer function of one 1 s
+  loop): the gain at the cutoff is -3.23 + 17.77 r dB within 0.07 dB (lowpass, 500/2000 Hz,
+  r = 0/0.5/1), and the same for bandpass and highpass. Vital lowers the passband as r rises:
+  lowpass at cutoff/16 -0.23/-1.88/-9.51 dB at r = 0/0.5/1 (highpass at 8x -9.41, bandpass at
+  0.25x/4x -21.05 at r = 1), so at r = 1 the peak stands 24 dB over the passband, at 1.000-1.002x
+  the cutoff, -3 dB width 0.97-1.03x (Q 16 for all three types, not the 5.3 of +14.54 dB over a
+  0 dB passband). The lowpass peak is at 0.956x for r = 0.5.
+- Filter Envelope: cutoff + A e(t) st, 128 st per unit amount, sustain level linear in
+  10^(S/20): A = +-12 st at sustain 0 / -6 dB within 0.05 st (static lowpass, -2..-12 dB points).
+  Attack linear (240 st/s for 24 st in 0.1 s); decay and release follow Vital's power -2 curve,
+  done = (1 - e^(-2x)) / (1 - e^-2) at x = t/D, halfway in semitones at 0.283 D; the release
+  ends at R. Over a whole note (24 st, 0.1/0.3 s/-6 dB/0.3 s) the cutoff is this within 0.025 st
+  RMS, 0.09 st at most (the release 0.04 st late on average).
+- Oscillator 2: pitch note + n within 1e-5 st, level L dB against one voice of oscillator 1
+  within 0.001 dB (L = 0/-12/+6), the same waveform (within 1e-5 of full scale); a pitch LFO
+  moves it by the same depth (2.000 st of 2).
+- Noise: at 44.1 kHz its RMS is L dB against one voice of a sine within +0.01..+0.04 dB, the
+  same at every note (not key-tracked). The standard 16 kHz render keeps only what is below
+  8 kHz: 4.4-4.6 dB less than L. Octave bands 100 Hz..6.4 kHz within +-1.0 dB, third octaves
+  above 800 Hz +-0.8 dB (the 1 s loop's own scatter). The sample is the package's own seeded
+  uniform noise (`noise_sample`): vita draws its default "White Noise" anew for every Synth, so
+  which one a preset got depended on how many Synths the process had made (the training set of
+  the first version-2 model was rendered with one of those, the same distribution and level).
+- Pitch Envelope: both oscillators start P st off (96 st per unit: within 0.005 st, fitted to
+  the curve) and return along the decay curve: P x 0.545 left at D/4, 0.269 at D/2, the note
+  (within 0.003 st) from D on. The start is steep (2.3 P/D), so 20-40 ms into a 2 s decay the
+  pitch is already 3.4 % of P short of it.
+- Version 2 lines at zero (amounts 0 st, resonance 0) render byte-identically to version 1;
+  Noise and Oscillator 2 at -60 dB add a signal 60.0 dB down.
 - Order independence: see _play. A fresh Renderer (or process) renders a patch bit-identically
   every time. After other patches, some renders differ from a fresh Renderer's by a residue
   of control smoothing: with the 0.3 s throw-away, at most 2.5e-7 (-132 dB) over 60 random
@@ -73,9 +102,12 @@ FENV_ST, PENV_ST = 128.0, 96.0
 # measured at 300/1000/3000 Hz (the same to 0.01 dB): raw control -> gain at the cutoff (dB).
 RESONANCE_RAW = tuple(0.2373 + (1.0 - 0.2373) * k / 8 for k in range(9))
 RESONANCE_DB = (-3.23, -0.02, 3.42, 6.51, 9.04, 11.02, 12.53, 13.68, 14.54)
-# Vital's white-noise sample (the init preset's) is 4.39 dB below a sine at the same level
-# control; Noise L dB is its RMS against one voice of a sine on oscillator 1 (measured).
-NOISE_DB = 4.39
+# The noise: a seeded 1 s loop of uniform white noise, int16 in +-NOISE_PEAK, as Vital's own
+# "White Noise" (its init preset's sample is also uniform, RMS 17024, but vita draws a new one
+# for every Synth, so which one a preset gets would depend on the process's history). At the
+# same level control it is 4.39 dB below a sine; Noise L dB is its RMS against one voice of a
+# sine on oscillator 1 at 44.1 kHz (measured; a 16 kHz clip keeps its half below 8 kHz: 4.4 dB less).
+NOISE_DB, NOISE_PEAK, NOISE_SEED = 4.39, 29486, 2026
 OSC_LEVEL = 0.7071  # Vital's oscillator level control; the gain is its square (measured)
 
 
@@ -206,6 +238,7 @@ def controls(p: Patch) -> dict:
 
 
 VOICES = 33  # vita 0.1.0's voice rotation, measured; must stay odd (see _play)
+RELEASES = ("env_1_release", "env_2_release", "env_3_release")  # zero for the throw-away note
 _CONTROL_NAMES = tuple(controls(Patch("Sine", 1, None, None, None, 0, 0, 0, 0, None, None, None)))
 # Version 2's fixed settings: a second oscillator like the first, noise into the filter, envelope
 # 3 a pure decay. Off, each is silent or adds zero, so version-1 patches render as before.
@@ -236,10 +269,19 @@ BASE_SETTINGS = {
 
 
 @functools.cache
+def noise_sample() -> dict:
+    """The preset's sample block: the format's white noise, the same in every process."""
+    x = np.random.default_rng(NOISE_SEED).integers(-NOISE_PEAK, NOISE_PEAK + 1, VITAL_RATE).astype("<i2")
+    return {"name": "White Noise", "length": VITAL_RATE, "sample_rate": VITAL_RATE,
+            "samples": base64.b64encode(x.tobytes()).decode()}
+
+
+@functools.cache
 def _base_preset() -> str:
     """The fixed part of every preset (JSON text): wavetable, LFO shape, routes, settings."""
     preset = json.loads(vita.Synth().to_json())
     settings = preset["settings"]
+    settings["sample"] = noise_sample()
     settings.update(BASE_SETTINGS)
     settings.update(V2_SETTINGS)
     for table in settings["wavetables"][:2]:  # oscillators 1 and 2
@@ -292,14 +334,17 @@ def _play(synth, knobs: dict, values: dict, note: int, length: float, seconds: f
     envelopes down, and a reused voice starts its attack from the level it was left at.
     Voices are reused in a fixed rotation of VOICES (odd), so with two renders per patch the
     real note lands on a voice last used by a throw-away, which ends (near) zero: released
-    with zero time well before its render ends. Its length also lets smoothed controls
+    with zero time well before its render ends (every envelope: a filter envelope left mid-way
+    would start the next attack from there, measured up to twice the clip's peak off). Its length also lets smoothed controls
     converge (see the module notes). The order-independence test guards all this.
     """
     for name, value in values.items():
         knobs[name].set(float(value))
-    knobs["env_1_release"].set(0.0)
+    for release in RELEASES:  # every envelope, or a reused voice's envelope 2 starts mid-way
+        knobs[release].set(0.0)
     synth.render(note, 1.0, SETTLE_SECONDS - SETTLE_TAIL, SETTLE_SECONDS)
-    knobs["env_1_release"].set(float(values["env_1_release"]))
+    for release in RELEASES:  # envelope 3's is always zero (V2_SETTINGS)
+        knobs[release].set(float(values.get(release, 0.0)))
     return synth.render(note, 1.0, length, seconds)
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import SettingsError
-from .spec import FIELD, LFO_DEPTH_RANGE, Field, Patch, allowed_choices, null_rule, off_value, snap, table
+from .spec import (FIELD, LFO_DEPTH_RANGE, Field, Patch, allowed_choices, null_rule, off_value, snap, table,
+                   takes_minus_inf)
 
 PAD, BOS, EOS = 0, 1, 2
 CONTROL = ("<pad>", "<bos>", "<eos>")
@@ -39,7 +40,7 @@ def _specials(f: Field) -> list:
     out = [None] if f.null is not None else []
     if f.curve == "log" and f.lo == 0.0:
         out.append(0.0 if f.kind != "hz" else 0)
-    if f.kind == "db":
+    if takes_minus_inf(f):
         out.append(-math.inf)
     return out
 
