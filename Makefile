@@ -89,9 +89,10 @@ ablation: $(STAMP)
 	$(VENV)/bin/whispersynth export-model $(RUN)/model runs/v1-export
 	sh tools/ablate.sh
 
-# The bundled model's evaluation: held-out split with baselines, and the other-synth sounds.
+# The bundled model's evaluation: the held-out splits (version 1 and 2) with baselines, and the other-synth sounds.
 evaluate: $(STAMP)
 	$(VENV)/bin/whispersynth evaluate --data $(DATA)/test --train $(DATA)/train --baselines --out runs/eval-test
+	$(VENV)/bin/whispersynth evaluate --data $(DATA)/v2-test --train $(DATA)/v2-train --baselines --out runs/eval-v2-test
 	$(VENV)/bin/whispersynth evaluate --sounds evaluation/other-synths --train $(DATA)/train --baselines \
 	  --out runs/eval-other
 
