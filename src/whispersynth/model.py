@@ -311,6 +311,16 @@ def _read_json(folder: Path, name: str):
         raise ModelError(f"{folder}: {name} is not readable JSON ({e})") from None
 
 
+def read_vocab(folder: str | Path) -> Vocab:
+    """A model folder's settings vocabulary (its vocab.json); ModelError if it is not one of this version's."""
+    folder = Path(folder)
+    tokens = _read_json(folder, "vocab.json")
+    try:  # a version-1 model's vocabulary is version 1's fields; it decodes the rest as off
+        return Vocab.from_tokens(tokens if isinstance(tokens, list) else [])
+    except SettingsError:
+        raise ModelError(f"{folder}: the model was trained with other settings tokens than this version's") from None
+
+
 def load(folder: str | Path) -> tuple[WhisperForConditionalGeneration, Vocab]:
     """A trained model folder -> (model in eval mode, its vocabulary); ModelError if unusable."""
     from transformers.utils import logging as hf_logging
@@ -319,11 +329,7 @@ def load(folder: str | Path) -> tuple[WhisperForConditionalGeneration, Vocab]:
     for needed in ("config.json", "model.safetensors", "vocab.json"):
         if not (folder / needed).is_file():
             raise ModelError(f"{folder}: not a model folder (no {needed})")
-    tokens = _read_json(folder, "vocab.json")
-    try:  # a version-1 model's vocabulary is version 1's fields; it decodes the rest as off
-        vocab = Vocab.from_tokens(tokens if isinstance(tokens, list) else [])
-    except SettingsError:
-        raise ModelError(f"{folder}: the model was trained with other settings tokens than this version's") from None
+    vocab = read_vocab(folder)
     config = _read_json(folder, "config.json")
     if not isinstance(config, dict):
         raise ModelError(f"{folder}: config.json is not a Whisper config (a JSON {type(config).__name__})")

@@ -51,7 +51,7 @@ from .serum_table import (
     WHITE_NOISE,
 )
 from .spec import Patch
-from .synth import RESONANCE_DB, RESONANCE_RAW, WAVEFORMS, wavetable_frames
+from .synth import RESONANCE_DB, RESONANCE_RAW, WAVEFORMS, resonance_raw, wavetable_frames
 
 
 class SerumPresetError(WhisperSynthError, ValueError):
@@ -151,8 +151,7 @@ RESO_INIT = INIT[INDEX["Fil Reso"]]  # 10 %: what version 1 (resonance 0) writes
 def resonance_to_knob(r: float) -> float:
     """Filter Resonance r -> Fil Reso: the share of Vital's control travel that gives r's gain at
     the cutoff, laid on Serum's knob from INIT 10 % (r = 0) to 100 % (r = 1). Unverified in Serum."""
-    db = RESONANCE_DB[0] + _unit(r) * (RESONANCE_DB[-1] - RESONANCE_DB[0])
-    travel = (float(np.interp(db, RESONANCE_DB, RESONANCE_RAW)) - RESONANCE_RAW[0]) / (1.0 - RESONANCE_RAW[0])
+    travel = (resonance_raw(_unit(r)) - RESONANCE_RAW[0]) / (1.0 - RESONANCE_RAW[0])
     return RESO_INIT + (1.0 - RESO_INIT) * travel
 
 

@@ -58,7 +58,7 @@ class Field:
     weight: float = 1.0  # its token's weight in the field-aware loss: what changes the sound most weighs most
     default: object = REQUIRED  # the value when its (optional) line is absent
     version: int = 1  # the format version that added it; a version-2 line is written only when on
-    follows: str | None = None  # it is absent (None) exactly when this field (first on its line) is
+    follows: str | None = None  # it is absent (None) exactly when this (earlier) field is
     requires: str | None = None  # without this field (None) it must be off (`off_value`)
 
 
@@ -89,7 +89,7 @@ FIELDS: tuple[Field, ...] = (
     Field("filter_type", "choice", "Filter Type", choices=("Lowpass", "Highpass", "Bandpass"), null="N/A",
           special=(None, 0.25), error="exact", weight=2.0),
     Field("cutoff", "hz", "Filter Cutoff", lo=20, hi=20000, null="N/A", curve="log", sample=(40, 7000),
-          unit="Hz", bins=(20, 20000, LOG_STEP), error="semitones", searched=True, weight=2.0),
+          unit="Hz", bins=(20, 20000, LOG_STEP), error="semitones", searched=True, weight=2.0, follows="filter_type"),
     _t("attack", ADSR, "Attack", (0.001, 1.5), special=(0.0, 0.1)),
     _t("decay", ADSR, "Decay", (0.01, 3.0)),
     Field("sustain", "db", ADSR, "Sustain", lo=-120.0, hi=0.0, sample=(-40.0, 0.0), special=(-math.inf, 0.05),
@@ -98,10 +98,11 @@ FIELDS: tuple[Field, ...] = (
     Field("lfo_target", "choice", LFO, choices=tuple(LFO_DEPTH_RANGE), null="None", special=(None, 0.4),
           error="exact"),
     Field("lfo_rate", "rate", LFO, "Rate", lo=0.01, hi=100.0, null="None", curve="log", sample=(0.5, 12.0),
-          unit="Hz", bins=(0.01, 100.0, LOG_STEP), error="percent", given="lfo_target", searched=True),
+          unit="Hz", bins=(0.01, 100.0, LOG_STEP), error="percent", given="lfo_target", searched=True,
+          follows="lfo_target"),
     # lfo_depth's range and unit depend on the target: LFO_DEPTH_RANGE, _UNIT, _SAMPLE
     Field("lfo_depth", "depth", LFO, "Depth", lo=0.0, hi=60.0, null="None", curve="log", unit="st|dB",
-          bins=(0.1, 60.0, LOG_STEP), given="lfo_target", searched=True),
+          bins=(0.1, 60.0, LOG_STEP), given="lfo_target", searched=True, follows="lfo_target"),
     Field("note", "note", "Note", lo=0, hi=127, sample=(36, 84), bins=(0, 127, 1), weight=2.0,
           default=60),
     _t("length", "Note", "Length", (0.3, 2.5), default=2.0),
@@ -261,10 +262,6 @@ def null_rule(field: Field, values: dict) -> bool | None:
     samplers and decoders."""
     if field.name == "detune":
         return values["voices"] == 1
-    if field.name == "cutoff":
-        return values["filter_type"] is None
-    if field.name in ("lfo_rate", "lfo_depth"):
-        return values["lfo_target"] is None
     if field.requires and values[field.requires] is None:
         return True  # it must be off: None, or its default (resonance 0) where it has no None
     if field.follows:

@@ -97,6 +97,12 @@ V2_ROUTES = (
     ("env_3", "osc_2_transpose", False),
 )
 FENV_ST, PENV_ST = 128.0, 96.0
+ALL_ROUTES = tuple(("lfo_1", d, b) for d, b, _ in ROUTES.values()) + V2_ROUTES
+
+
+def _slot(source: str, destination: str) -> str:
+    """The amount control of a fixed route (modulation slots are numbered from 1 in ALL_ROUTES)."""
+    return f"modulation_{[(s, d) for s, d, _ in ALL_ROUTES].index((source, destination)) + 1}_amount"
 # Filter Resonance r: gain at the cutoff from -3.23 dB (r = 0: version 1's filter_1_resonance
 # 0.2373) to +14.54 dB (r = 1, the control's top), linear in dB. Vital's digital 12 dB filter,
 # measured at 300/1000/3000 Hz (the same to 0.01 dB): raw control -> gain at the cutoff (dB).
@@ -130,7 +136,8 @@ def wavetable_frames(size: int = 2048) -> list[np.ndarray]:
 
 
 def _lfo(p: Patch) -> dict:
-    out = {"voice_amplitude": 1.0, "modulation_4_amount": 0.0}
+    osc_2 = _slot("lfo_1", "osc_2_transpose")
+    out = {"voice_amplitude": 1.0, osc_2: 0.0}
     for i in range(1, len(ROUTES) + 1):
         out.update({f"modulation_{i}_amount": 0.0, f"modulation_{i}_power": 0.0})
     if p.lfo_target is None:
@@ -140,7 +147,7 @@ def _lfo(p: Patch) -> dict:
     if per_unit is not None:
         out[f"modulation_{i}_amount"] = p.lfo_depth / per_unit
         if p.lfo_target == "Pitch":
-            out["modulation_4_amount"] = p.lfo_depth / per_unit
+            out[osc_2] = p.lfo_depth / per_unit
         return out
     # The gain is voice_amplitude squared, and a route with power q bends the LFO's x (0..1)
     # to (e^(-q x) - 1) / (e^(-q) - 1): with q = -k the amplitude is floor * e^(k x), a sine
@@ -152,27 +159,40 @@ def _lfo(p: Patch) -> dict:
     return out
 
 
+def _raw_seconds(seconds: float) -> float:
+    return seconds ** 0.25  # Vital's envelope stages: seconds = raw^4
+
+
+def _level(db: float) -> float:
+    return OSC_LEVEL * 10.0 ** (db / 40.0)  # an oscillator's (or the sample's) gain is its level squared
+
+
 def _time(field: str):
-    return lambda p: {f"env_1_{field}": getattr(p, field) ** 0.25}  # Vital: seconds = raw^4
+    return lambda p: {f"env_1_{field}": _raw_seconds(getattr(p, field))}
 
 
 def _nothing(p: Patch) -> dict:
     return {}  # played, not a control: note and length are arguments of the render
 
 
+def resonance_raw(r: float) -> float:
+    """Filter Resonance r -> Vital's filter_1_resonance: the control giving r's gain at the cutoff."""
+    target = RESONANCE_DB[0] + r * (RESONANCE_DB[-1] - RESONANCE_DB[0])
+    return float(np.interp(target, RESONANCE_DB, RESONANCE_RAW))
+
+
 def _resonance(p: Patch) -> dict:
-    target = RESONANCE_DB[0] + p.resonance * (RESONANCE_DB[-1] - RESONANCE_DB[0])
-    return {"filter_1_resonance": float(np.interp(target, RESONANCE_DB, RESONANCE_RAW))}
+    return {"filter_1_resonance": resonance_raw(p.resonance)}
 
 
 def _filter_envelope(p: Patch) -> dict:
     on = p.fenv_amount is not None
     return {
-        "modulation_5_amount": p.fenv_amount / FENV_ST if on else 0.0,
-        "env_2_attack": (p.fenv_attack if on else 0.0) ** 0.25,
-        "env_2_decay": (p.fenv_decay if on else 0.0) ** 0.25,
+        _slot("env_2", "filter_1_cutoff"): p.fenv_amount / FENV_ST if on else 0.0,
+        "env_2_attack": _raw_seconds(p.fenv_attack if on else 0.0),
+        "env_2_decay": _raw_seconds(p.fenv_decay if on else 0.0),
         "env_2_sustain": 10.0 ** (p.fenv_sustain / 20.0) if on else 0.0,  # the cutoff offset is linear in it
-        "env_2_release": (p.fenv_release if on else 0.0) ** 0.25,
+        "env_2_release": _raw_seconds(p.fenv_release if on else 0.0),
     }
 
 
@@ -182,19 +202,19 @@ def _oscillator_2(p: Patch) -> dict:
         "osc_2_on": float(on),
         "osc_2_wave_frame": float(WAVEFORMS.index(p.osc2_wave)) if on else 0.0,
         "osc_2_transpose": float(p.osc2_semitones) if on else 0.0,
-        "osc_2_level": OSC_LEVEL * 10.0 ** (p.osc2_level / 40.0) if on else OSC_LEVEL,
+        "osc_2_level": _level(p.osc2_level) if on else OSC_LEVEL,
     }
 
 
 def _noise(p: Patch) -> dict:
     on = not math.isinf(p.noise)
-    return {"sample_on": float(on), "sample_level": OSC_LEVEL * 10.0 ** ((p.noise + NOISE_DB) / 40.0) if on else OSC_LEVEL}
+    return {"sample_on": float(on), "sample_level": _level(p.noise + NOISE_DB) if on else OSC_LEVEL}
 
 
 def _pitch_envelope(p: Patch) -> dict:
     amount = (p.penv_amount or 0.0) / PENV_ST
-    return {"modulation_6_amount": amount, "modulation_7_amount": amount,
-            "env_3_decay": (p.penv_decay or 0.0) ** 0.25}
+    return {_slot("env_3", "osc_1_transpose"): amount, _slot("env_3", "osc_2_transpose"): amount,
+            "env_3_decay": _raw_seconds(p.penv_decay or 0.0)}
 
 
 # Field name -> function(patch) -> {Vital control: raw value}. Fields whose controls depend
@@ -295,13 +315,8 @@ def _base_preset() -> str:
         "powers": [0.0, 0.0, 0.0], "smooth": True,
     }
     valid = set(vita.get_modulation_destinations())
-    for i, (destination, bipolar, _) in enumerate(ROUTES.values()):
+    for i, (source, destination, bipolar) in enumerate(ALL_ROUTES):
         if destination not in valid:  # an unknown name crashes the render (segfault)
-            raise RuntimeError(f"vita has no modulation destination {destination!r}")
-        settings["modulations"][i] = {"source": "lfo_1", "destination": destination}
-        settings[f"modulation_{i + 1}_bipolar"] = float(bipolar)
-    for i, (source, destination, bipolar) in enumerate(V2_ROUTES, len(ROUTES)):
-        if destination not in valid:
             raise RuntimeError(f"vita has no modulation destination {destination!r}")
         settings["modulations"][i] = {"source": source, "destination": destination}
         settings[f"modulation_{i + 1}_bipolar"] = float(bipolar)

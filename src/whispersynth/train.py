@@ -237,7 +237,7 @@ def run_vocab(cfg: TrainConfig) -> Vocab:
     that is a later one (a version-1 model trained on version-2 data is widened to it)."""
     version = read_spec(cfg.data).version
     if cfg.init_from and (Path(cfg.init_from) / "vocab.json").is_file():
-        version = max(version, max(f.version for f in M.load(cfg.init_from)[1].table))
+        version = max(version, max(f.version for f in M.read_vocab(cfg.init_from).table))
     return Vocab.version(version)
 
 
