@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 EXAMPLES := src/whispersynth/examples
 
-.PHONY: setup browser test demo bench model model-v2 ablation evaluate clean
+.PHONY: setup browser test demo bench model model-v1 model-v2 ablation evaluate clean
 
 setup: $(STAMP)
 
@@ -42,9 +42,11 @@ bench: $(STAMP)
 	$(PY) benchmarks/match.py
 	$(PY) benchmarks/refine.py
 
-# The bundled model's recipe (src/whispersynth/models/default/MODEL_CARD.md has its figures).
-# Every step resumes when run again. On 2 cores: data ~35 min, the first model ~80 min, the
-# envelope front end ~45 min (one thread, as in the ablation) and its annealed run ~50 min.
+# The bundled model's recipe (src/whispersynth/models/default/MODEL_CARD.md has its figures):
+# the version-1 envelope model (`model-v1`), then version 2's three stages (`model-v2`), then
+# the last one's float16 copy. Every step resumes when run again. On 2 cores: version 1's data
+# ~35 min, its first model ~80 min, the envelope front end ~45 min (one thread, as in the
+# ablation) and its annealed run ~50 min; version 2's data ~25 min, its stages ~60, ~22 and ~26 min.
 DATA ?= data
 RUN ?= runs/cpu-ce
 TRAIN_N ?= 40000
@@ -52,8 +54,13 @@ STEPS ?= 5500
 SIGMAS := 1,detune=13,cutoff=9,attack=2,decay=13,sustain=5,release=5,lfo_rate=29,lfo_depth=10
 V2SIGMAS := $(SIGMAS),resonance=2,fenv_amount=3,fenv_attack=2,fenv_decay=13,fenv_sustain=5,fenv_release=5,osc2_level=5,noise=5,penv_amount=3,penv_decay=13
 V1DATA := $(VENV)/bin/whispersynth data generate --format-version 1
+V2TRAIN := $(VENV)/bin/whispersynth train --front-end envelope --batch-size 32 --loss soft --sigma $(V2SIGMAS) --val $(DATA)/v2-val --val-clips 300 --save-every 200
 resume = $$([ -d $(1)/checkpoints ] && echo --resume)
-model: $(STAMP)
+model: model-v2
+	$(VENV)/bin/whispersynth export-model runs/v2-mix3/model src/whispersynth/models/default
+
+# The second bundled model (version 1's lines only), float16, in runs/envelope-export.
+model-v1: $(STAMP)
 	$(V1DATA) --out $(DATA)/val --n 500 --seed 1 --part-size 500
 	$(V1DATA) --out $(DATA)/test --n 500 --seed 2 --part-size 500
 	$(V1DATA) --out $(DATA)/train --n $(TRAIN_N) --seed 0 --part-size 500
@@ -72,20 +79,25 @@ model: $(STAMP)
 	  --init-from runs/ab-envelope/model --front-end envelope --steps 3600 --batch-size 32 --lr 3e-4 --warmup 50 \
 	  --loss soft --sigma $(SIGMAS) --eval-every 1200 --save-every 200 --val-clips 500 --seed 1 \
 	  $(call resume,runs/envelope-sigma)
-	$(VENV)/bin/whispersynth export-model runs/envelope-sigma/model src/whispersynth/models/default
+	$(VENV)/bin/whispersynth export-model runs/envelope-sigma/model runs/envelope-export
 
-# The version-2 candidate (model card: not bundled, it is 12 % worse on version-1 sounds): the
-# bundled model widened to version 2's tokens and trained on version-2 data, then its float16 copy.
-model-v2: $(STAMP)
+# Format version 2: the version-1 model widened to version 2's tokens, trained on version-2
+# clips, then on them pooled with version-1 clips (a third, then half of all clips).
+model-v2: model-v1
 	$(VENV)/bin/whispersynth data generate --out $(DATA)/v2-val --n 500 --seed 11 --part-size 500
 	$(VENV)/bin/whispersynth data generate --out $(DATA)/v2-test --n 500 --seed 12 --part-size 500
 	$(VENV)/bin/whispersynth data generate --out $(DATA)/v2-train --n 20000 --seed 10 --part-size 500
-	$(VENV)/bin/whispersynth export-model src/whispersynth/models/default runs/envelope-export
-	OMP_NUM_THREADS=1 $(VENV)/bin/whispersynth train --data $(DATA)/v2-train --val $(DATA)/v2-val --out runs/v2 \
-	  --init-from runs/envelope-export --front-end envelope --steps 4000 --batch-size 32 --lr 3e-4 \
-	  --warmup 100 --loss soft --sigma $(V2SIGMAS) --eval-every 2000 --save-every 200 --val-clips 300 --seed 4 \
-	  $(call resume,runs/v2)
-	$(VENV)/bin/whispersynth export-model runs/v2/model runs/v2-export
+	$(V1DATA) --out $(DATA)/v1-mix --n 10000 --seed 3 --part-size 500
+	$(V1DATA) --out $(DATA)/v1-mix2 --n 10000 --seed 13 --part-size 500
+	# 1. version-2 clips only (the candidate the model card measured first)
+	OMP_NUM_THREADS=1 $(V2TRAIN) --data $(DATA)/v2-train --out runs/v2 --init-from runs/envelope-export \
+	  --steps 4000 --lr 3e-4 --warmup 100 --eval-every 2000 --seed 4 $(call resume,runs/v2)
+	# 2. a third of the clips version 1's (every version-2 line off)
+	OMP_NUM_THREADS=2 $(V2TRAIN) --data $(DATA)/v2-train --data $(DATA)/v1-mix --out runs/v2-mix \
+	  --init-from runs/v2/model --steps 2500 --lr 2e-4 --warmup 50 --eval-every 2500 --seed 5 $(call resume,runs/v2-mix)
+	# 3. half of them version 1's
+	OMP_NUM_THREADS=2 $(V2TRAIN) --data $(DATA)/v2-train --data $(DATA)/v1-mix --data $(DATA)/v1-mix2 --out runs/v2-mix3 \
+	  --init-from runs/v2-mix/model --steps 2500 --lr 1.5e-4 --warmup 50 --eval-every 2500 --seed 6 $(call resume,runs/v2-mix3)
 
 # The model card's front-end and loss ablation: eight runs side by side (tools/ablate.sh).
 ablation: $(STAMP)

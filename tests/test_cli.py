@@ -245,3 +245,12 @@ def test_the_undamaged_tiny_model_matches(sound, tiny_model, tmp_path):
 def test_bad_training_options_are_refused_before_training(option, message, tmp_path):
     r = run("train", "--data", str(tmp_path), "--out", str(tmp_path / "run"), *option, cwd=tmp_path)
     assert_refused(r, message, tmp_path / "run")
+
+
+def test_a_pooled_training_folder_that_is_not_a_dataset_is_refused(tmp_path):
+    assert run("data", "generate", "--out", str(tmp_path / "ds"), "--n", "2", "--workers", "1",
+               cwd=tmp_path).returncode == 0
+    (tmp_path / "empty").mkdir()
+    r = run("train", "--data", str(tmp_path / "ds"), "--data", str(tmp_path / "empty"), "--out", str(tmp_path / "run"),
+            "--size", "debug", "--steps", "1", cwd=tmp_path)
+    assert_refused(r, "empty: not a dataset folder", tmp_path / "run")

@@ -10,7 +10,7 @@ import zlib
 import numpy as np
 import pytest
 
-from whispersynth import serum, spec, synth
+from whispersynth import serum, serum_read, serum_table, spec, synth
 from whispersynth.errors import WhisperSynthError
 from whispersynth.sampler import clip_rng, sample_patch
 from whispersynth.spec import Patch
@@ -97,16 +97,16 @@ def _set_by(patch) -> set[str]:
 
 @pytest.mark.parametrize("patch", [PLUCK, PLAIN, VOLUME, PITCH, *V2_PATCHES])
 def test_unset_parameters_keep_serum_init(patch):
-    params = serum.read_fxp(serum.to_fxp(patch))["params"]
+    params = serum_read.read_fxp(serum.to_fxp(patch))["params"]
     assert len(params) == 299
-    for name, init in zip(serum.NAMES, serum.INIT):
+    for name, init in zip(serum_table.NAMES, serum.INIT):
         if name not in _set_by(patch):
             assert params[name] == np.float32(init), name
 
 
 def test_init_values_are_the_measured_ones():
     """Spot checks of the measured init preset (docs/SERUM.md): also what the gist table documents."""
-    init = dict(zip(serum.NAMES, serum.INIT))
+    init = dict(zip(serum_table.NAMES, serum.INIT))
     assert init["MasterVol"] == 0.7 and init["A Vol"] == 0.75 and init["A Unison"] == 0
     assert init["Env1 Atk"] == 0.11 and init["Env1 Dec"] == 0.5 and init["Env1 Sus"] == 1 and init["Env1 Rel"] == 0.215
     assert init["Fil Type"] == pytest.approx(1 / 95) and init["Fil Cutoff"] == 0.5 and init["Filter On"] == 0
@@ -115,7 +115,7 @@ def test_init_values_are_the_measured_ones():
 
 
 def test_other_modules_untouched():
-    info = serum.read_fxp(serum.to_fxp(PLUCK))
+    info = serum_read.read_fxp(serum.to_fxp(PLUCK))
     assert info["fx_order"] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 0]
     assert info["name"] == "whispersynth" and info["wavetable_a"] == "" and info["noise"] == "Organics/AC hum1.wav"
     assert [s["slot"] for s in info["mod_slots"]] == list(range(1, 33))
@@ -163,7 +163,7 @@ def _close(read, want, field):
 @pytest.mark.parametrize("i", range(60))
 def test_round_trip_in_real_units(i):
     p = sample_patch(clip_rng(3, i))  # version 2: the new lines on about half the time each
-    values = serum.patch_values(serum.read_fxp(serum.to_fxp(p)))
+    values = serum_read.patch_values(serum_read.read_fxp(serum.to_fxp(p)))
     for field in FIELDS:
         _close(values[field], getattr(p, field), field)
 
@@ -174,7 +174,7 @@ def _slots(info: dict) -> list[tuple[int, str, int, float]]:
 
 
 def test_oscillator_2_is_osc_b_with_its_own_frame():
-    info = serum.read_fxp(serum.to_fxp(LAYER))
+    info = serum_read.read_fxp(serum.to_fxp(LAYER))
     p = info["params"]
     assert p["Osc B On"] == 1 and p["OscB>Fil"] == 1 and p["B Unison"] == 0  # one voice, through the filter
     assert (8 * p["B Octave"] - 4, 24 * p["B Semi"] - 12) == pytest.approx((-1, -7), abs=1e-6)  # -19 st
@@ -183,7 +183,7 @@ def test_oscillator_2_is_osc_b_with_its_own_frame():
     assert np.array_equal(info["frames"][0], serum._frame("Saw"))
     assert np.array_equal(info["frames"][1], serum._frame("Square"))  # the same band-limited frames as osc A's
     assert p["A RandPhase"] == 0 and p["B RandPhase"] == 0  # equal start phases, as in the Vital render
-    off = serum.read_fxp(serum.to_fxp(PLAIN))
+    off = serum_read.read_fxp(serum.to_fxp(PLAIN))
     assert off["params"]["Osc B On"] == 0 and np.array_equal(off["frames"][1], serum._init_saw())
 
 
@@ -196,13 +196,13 @@ def test_osc_b_octave_and_semi_knobs_cover_the_range(semitones):
 
 
 def test_osc_b_level_tops_out_five_db_over_osc_a():
-    info = serum.read_fxp(serum.to_fxp(LAYER.replace(osc2_level=6.0)))
+    info = serum_read.read_fxp(serum.to_fxp(LAYER.replace(osc2_level=6.0)))
     assert info["params"]["B Vol"] == 1.0  # A Vol stays at INIT 75 % (-5.0 dB)
-    assert serum.patch_values(info)["osc2_level"] == pytest.approx(-serum.knob_to_level_db(0.75))
+    assert serum_read.patch_values(info)["osc2_level"] == pytest.approx(-serum.knob_to_level_db(0.75))
 
 
 def test_filter_envelope_is_env_2_on_the_cutoff():
-    info = serum.read_fxp(serum.to_fxp(ACID))
+    info = serum_read.read_fxp(serum.to_fxp(ACID))
     p = info["params"]
     lfo, env = _slots(info)
     assert lfo[:3] == (serum.SOURCE_LFO1, "Fil Cutoff", 47)  # the LFO keeps slot 1
@@ -214,26 +214,26 @@ def test_filter_envelope_is_env_2_on_the_cutoff():
 
 
 def test_pitch_envelope_is_env_3_on_both_oscillators():
-    info = serum.read_fxp(serum.to_fxp(LAYER))
+    info = serum_read.read_fxp(serum.to_fxp(LAYER))
     env = [s for s in _slots(info) if s[0] == 4]
     assert [s[1:3] for s in env] == [("A CoarsePit", 4), ("B CoarsePit", 5)]
     assert [128 * s[3] for s in env] == pytest.approx([-12.0, -12.0], abs=1e-5)  # A CoarsePit spans 128 st
     p = info["params"]
     assert (p["Env3 Atk"], p["Env3 Hld"], p["Env3 Sus"], p["Env3 Rel"]) == (0, 0, 0, 0)  # a pure decay
     assert serum.knob_to_seconds(p["Env3 Dec"]) == pytest.approx(0.1, rel=1e-5)
-    kick = _slots(serum.read_fxp(serum.to_fxp(KICK)))
+    kick = _slots(serum_read.read_fxp(serum.to_fxp(KICK)))
     assert [(s[:3], round(128 * s[3], 4)) for s in kick] == [((4, "A CoarsePit", 4), 36.0)]  # no osc B
 
 
 def test_the_pitch_lfo_moves_osc_b_like_osc_a():
-    info = serum.read_fxp(serum.to_fxp(LAYER))
+    info = serum_read.read_fxp(serum.to_fxp(LAYER))
     lfo = [s for s in _slots(info) if s[0] == serum.SOURCE_LFO1]
     assert [s[1:3] for s in lfo] == [("A CoarsePit", 4), ("B CoarsePit", 5)] and lfo[0][3] == lfo[1][3]
     assert info["params"]["A CoarsePit"] == info["params"]["B CoarsePit"] == pytest.approx(0.5 - 0.5 / 128)
 
 
 def test_the_volume_lfo_moves_osc_b_and_noise_in_db_like_osc_a():
-    info = serum.read_fxp(serum.to_fxp(TREMOLO))
+    info = serum_read.read_fxp(serum.to_fxp(TREMOLO))
     lfo, p = info["lfos"][0], info["params"]
     want = -9.0 * (1 - np.sin(2 * np.pi * lfo["x"])) / 2 + serum.knob_to_level_db(0.75)
     slots = {s[1]: s for s in _slots(info)}
@@ -244,16 +244,16 @@ def test_the_volume_lfo_moves_osc_b_and_noise_in_db_like_osc_a():
 
 
 def test_noise_is_the_noise_oscillator_with_a_white_sample():
-    info = serum.read_fxp(serum.to_fxp(KICK))
+    info = serum_read.read_fxp(serum.to_fxp(KICK))
     p = info["params"]
     assert p["Osc N On"] == 1 and p["OscN>Fil"] == 1 and info["noise"] == "Analog/BrightWhite.wav"
     assert serum.knob_to_level_db(p["Noise Level"]) - serum.knob_to_level_db(p["A Vol"]) == pytest.approx(-30, abs=1e-4)
-    off = serum.read_fxp(serum.to_fxp(PLAIN))
+    off = serum_read.read_fxp(serum.to_fxp(PLAIN))
     assert off["params"]["Osc N On"] == 0 and off["noise"] == serum.INIT_NOISE
 
 
 def test_resonance_knob_follows_vitals_control_travel():
-    p = serum.read_fxp(serum.to_fxp(PLUCK))["params"]
+    p = serum_read.read_fxp(serum.to_fxp(PLUCK))["params"]
     assert p["Fil Reso"] == np.float32(0.1)  # resonance 0 keeps INIT, as version 1 wrote
     assert serum.resonance_to_knob(0.0) == 0.1 and serum.resonance_to_knob(1.0) == 1.0
     grid = np.linspace(0.0, 1.0, 101)
@@ -263,11 +263,11 @@ def test_resonance_knob_follows_vitals_control_travel():
         raw = synth.controls(ACID.replace(resonance=float(r)))["filter_1_resonance"]  # Vital's control
         assert knob == pytest.approx(0.1 + 0.9 * (raw - 0.2373) / (1 - 0.2373), abs=1e-9)
         assert serum.knob_to_resonance(knob) == pytest.approx(r, abs=1e-9)
-    assert serum.read_fxp(serum.to_fxp(ACID))["params"]["Fil Reso"] == pytest.approx(serum.resonance_to_knob(0.7))
+    assert serum_read.read_fxp(serum.to_fxp(ACID))["params"]["Fil Reso"] == pytest.approx(serum.resonance_to_knob(0.7))
 
 
 def test_lfo_shape_and_switches():
-    info = serum.read_fxp(serum.to_fxp(VOLUME))
+    info = serum_read.read_fxp(serum.to_fxp(VOLUME))
     lfo = info["lfos"][0]
     assert lfo["hz_mode"] and lfo["mode"] == "trig" and len(lfo["x"]) == serum.LFO_POINTS
     slot = info["mod_slots"][0]
@@ -275,7 +275,7 @@ def test_lfo_shape_and_switches():
     gain = [serum.knob_to_level_db(info["params"]["A Vol"] + slot["amount"] * y) for y in lfo["y"]]
     want = -12.0 * (1 - np.sin(2 * np.pi * lfo["x"])) / 2 + serum.knob_to_level_db(0.75)
     assert np.allclose(gain, want, atol=1e-4)  # exact at the points, a sine in dB
-    untouched = serum.read_fxp(serum.to_fxp(PLAIN))["lfos"][0]
+    untouched = serum_read.read_fxp(serum.to_fxp(PLAIN))["lfos"][0]
     assert not untouched["hz_mode"] and untouched["mode"] == "off" and list(untouched["x"]) == [0, 0.5, 1]
 
 
@@ -291,7 +291,7 @@ CONVERTER_READ = {
 
 
 def _as_converter_reads(data: bytes) -> dict:
-    p = serum.read_fxp(data)["params"]
+    p = serum_read.read_fxp(data)["params"]
     return {"voices": max(1, round(16 * p["A Unison"])), "detune_st": 2 * p["A UniDet"] ** 2,
             "filter": {5: "Low 12", 9: "High 12", 12: "Band 12"}.get(round(p["Fil Type"] * 95)),
             "cutoff": 8 * (22050 / 8) ** p["Fil Cutoff"], "attack": 32 * p["Env1 Atk"] ** 5,
@@ -306,15 +306,15 @@ def test_independent_reader_figures(key, patch):
     ours = _as_converter_reads(data)
     for field, value in CONVERTER_READ[key].items():
         if field == "source":
-            assert serum.read_fxp(data)["mod_slots"][0]["source"] == 5  # the converter's "lfo_1"
+            assert serum_read.read_fxp(data)["mod_slots"][0]["source"] == 5  # the converter's "lfo_1"
         elif field == "dest":
-            assert serum.INDEX[serum.read_fxp(data)["mod_slots"][0]["dest"]] == value
+            assert serum.INDEX[serum_read.read_fxp(data)["mod_slots"][0]["dest"]] == value
         elif isinstance(value, str):
             assert ours[field] == value
         else:
             assert ours[field] == pytest.approx(value, rel=1e-5), field
     # the converter decodes voices as round(16 n); the presets' grid is (voices - 1) / 15
-    assert serum.patch_values(serum.read_fxp(data))["voices"] == patch.voices
+    assert serum_read.patch_values(serum_read.read_fxp(data))["voices"] == patch.voices
 
 
 @pytest.mark.parametrize("data", [b"", b"junk", b"CcnK" + bytes(70), b"CcnK" + bytes(4) + b"FxCk" + bytes(60),
@@ -322,7 +322,7 @@ def test_independent_reader_figures(key, patch):
                                   b"CcnK\0\0\0\0FPCh\0\0\0\1VstX" + bytes(60), "text", None])
 def test_garbage_raises_a_typed_one_line_error(data):
     with pytest.raises(WhisperSynthError) as e:
-        serum.read_fxp(data)
+        serum_read.read_fxp(data)
     assert "\n" not in str(e.value) and str(e.value)
 
 
@@ -331,8 +331,8 @@ def test_small_state_is_an_error():
     chunk = tiny + zlib.compress(b"") + struct.pack("<I", len(tiny))
     data = struct.pack(">4sI4sI4sII", b"CcnK", 60 + len(chunk), b"FPCh", 1, b"XfsX", 1, 1) + bytes(28) + \
         struct.pack(">I", len(chunk)) + chunk
-    with pytest.raises(serum.SerumPresetError, match="incomplete"):
-        serum.read_fxp(data)
+    with pytest.raises(serum_read.SerumPresetError, match="incomplete"):
+        serum_read.read_fxp(data)
 
 
 
@@ -357,7 +357,7 @@ def test_preset_command_writes_fxp_for_the_seed_examples(tmp_path, monkeypatch, 
     for args, target in ((["-o", "out/s.fxp"], "out/s.fxp"), (["--format", "fxp"], "s.fxp")):
         r = CliRunner().invoke(app, ["preset", "s.txt", *args], catch_exceptions=False)
         assert r.exit_code == 0 and f"wrote {target}" in r.output, r.output
-        values = serum.patch_values(serum.read_fxp(Path(target).read_bytes()))
+        values = serum_read.patch_values(serum_read.read_fxp(Path(target).read_bytes()))
         for field in FIELDS:
             _close(values[field], getattr(want, field), field)
     bad = CliRunner().invoke(app, ["preset", "s.txt", "-o", "s.fxb"])

@@ -12,7 +12,8 @@ from whispersynth import model as M
 from whispersynth.data import DatasetSpec, load_clips
 from whispersynth.tokens import Vocab
 from whispersynth.spec import FIELDS
-from whispersynth.train import ClipStream, Collator, FieldLoss, TrainConfig, bin_errors, plain_ce, train, validate
+from whispersynth.train import (ClipStream, Collator, FieldLoss, TrainConfig, bin_errors, plain_ce, run_vocab, train,
+                                validate)
 
 VOCAB = Vocab()
 
@@ -57,6 +58,22 @@ def test_stream_is_reproducible_and_skips_exactly(clips32):
     batch = Collator(pool=2, augment=True)([next(iter(ClipStream(clips32)))] * 2)
     assert batch["input_features"].shape == (2, 80, 150)
     assert batch["decoder_input_ids"][0, 0] == 1 and torch.equal(batch["decoder_input_ids"][0, 1:], batch["labels"][0, :-1])
+
+
+def test_pooled_folders_stream_every_clip_of_each_in_the_latest_vocabulary(clips32, tmp_path):
+    v2 = tmp_path / "v2"
+    data.generate(v2, DatasetSpec(n=8, seed=9, part_size=4, version=2), progress=False)
+    cfg = TrainConfig(data=[str(clips32), str(v2)], out=str(tmp_path / "run"))
+    vocab = run_vocab(cfg)
+    assert vocab.tokens == Vocab.version(2).tokens
+    assert run_vocab(TrainConfig(data=str(clips32), out="x")).tokens == Vocab.version(1).tokens
+    epoch = [tuple(x["labels"]) for _, x in zip(range(40), ClipStream(cfg.data, 3, vocab=vocab))]
+    truth = [tuple(vocab.encode(data.patch_from_row(r))) for d in (clips32, v2) for r in data.iter_rows(d)]
+    assert sorted(epoch) == sorted(truth)  # each clip of both folders once per epoch
+    off = [vocab.encode(data.patch_from_row(r))[len(Vocab.version(1).table) : -1] for r in data.iter_rows(clips32)]
+    assert len({tuple(o) for o in off}) == 1  # version-1 clips: every version-2 line off, the same tokens
+    with pytest.raises(data.DataError, match="no part"):
+        ClipStream([str(clips32), str(tmp_path)])
 
 
 def test_debug_model_overfits_32_clips(clips32, tmp_path):

@@ -227,7 +227,8 @@ def stats(
 
 @app.command("train")
 def train_(
-    data_dir: Annotated[Path, typer.Option("--data", help="Training dataset folder.")],
+    data_dirs: Annotated[list[Path], typer.Option("--data", help="Training dataset folder; repeat it to pool "
+                                                    "several (e.g. version-1 clips with version 2's).")],
     out: Annotated[Path, typer.Option("--out", help="Run folder: checkpoints, log.csv, tensorboard/, model/.")],
     val: Annotated[Optional[Path], typer.Option(help="Validation dataset folder (another seed).")] = None,
     size: Annotated[str, typer.Option(help="Model size: debug, cpu, tiny, base or small.")] = "cpu",
@@ -266,7 +267,7 @@ def train_(
     if front_end not in FRONT_ENDS:
         raise DataError(f"--front-end: expected one of {', '.join(FRONT_ENDS)}, got {front_end!r}")
     width, widths = _sigmas(sigma)
-    cfg = TrainConfig(data=str(data_dir), out=str(out), val=str(val) if val else None, size=size, pool=pool,
+    cfg = TrainConfig(data=[str(d) for d in data_dirs], out=str(out), val=str(val) if val else None, size=size, pool=pool,
                       front_end=front_end, steps=steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr,
                       warmup=warmup, loss=loss, sigma=width, sigmas=widths, max_minutes=max_minutes, stop_after=stop_after,
                       eval_every=eval_every, save_every=save_every, val_clips=val_clips, augment=augment,

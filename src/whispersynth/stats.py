@@ -11,17 +11,16 @@ import pyarrow.parquet as pq
 
 from .data import read_spec
 from .files import atomic_path
-from .spec import FIELDS, Field
+from .spec import FIELD, Field, table
 
 
 def field_columns(folder: Path) -> dict[str, list]:
-    """Every label column of a dataset (no audio), read part by part."""
-    version = read_spec(folder).version
-    columns: dict[str, list] = {f.name: [] for f in FIELDS if f.version <= version}
+    """Every label column of a dataset's format version (no audio), in the table's order, read part by part."""
+    columns: dict[str, list] = {f.name: [] for f in table(read_spec(folder).version)}
     for path in sorted(Path(folder).glob("part-*.parquet")):
-        table = pq.read_table(path, columns=list(columns))
+        part = pq.read_table(path, columns=list(columns))
         for name in columns:
-            columns[name].extend(table.column(name).to_pylist())
+            columns[name].extend(part.column(name).to_pylist())
     return columns
 
 
@@ -45,8 +44,8 @@ def describe(field: Field, values: list) -> str:
 
 def report(folder: Path) -> str:
     columns = field_columns(folder)
-    n = len(columns[FIELDS[0].name])
-    lines = [f"{folder}: {n} clips"] + [f"  {f.name:14s} {describe(f, columns[f.name])}" for f in FIELDS if f.name in columns]
+    n = len(next(iter(columns.values())))
+    lines = [f"{folder}: {n} clips"] + [f"  {name:14s} {describe(FIELD[name], v)}" for name, v in columns.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -58,7 +57,7 @@ def plot(folder: Path, png: Path) -> None:
     import matplotlib.pyplot as plt
 
     columns = field_columns(folder)
-    fields = [f for f in FIELDS if f.name in columns]
+    fields = [FIELD[name] for name in columns]
     cols = 4
     fig, axes = plt.subplots(math.ceil(len(fields) / cols), cols, figsize=(4 * cols, 2.6 * math.ceil(len(fields) / cols)))
     for ax, field in zip(axes.flat, fields):

@@ -32,7 +32,7 @@ from .tokens import BOS, EOS, Vocab
 class TrainConfig:
     """Every hyper-parameter of a run (written to OUT/train_config.json)."""
 
-    data: str
+    data: str | list[str]  # a dataset folder, or several (their clips pooled: e.g. version-1 clips mixed into version 2's)
     out: str
     val: str | None = None
     size: str = "cpu"
@@ -70,14 +70,23 @@ def _part_arrays(path: Path, vocab: Vocab) -> tuple[np.ndarray, np.ndarray]:
     return audio, np.array([vocab.encode(p) for p in patches], dtype=np.int64)
 
 
-class ClipStream(torch.utils.data.IterableDataset):
-    """An endless, reproducible stream of (audio, labels): every epoch visits every clip once,
-    in an order set by (seed, epoch); `start` skips to any position without reading past clips."""
+def folders(data: str | Path | list) -> list[Path]:
+    """A run's training folders: one, or several pooled."""
+    return [Path(d) for d in ([data] if isinstance(data, (str, Path)) else data)]
 
-    def __init__(self, folder: str | Path, seed: int = 0, start: int = 0, vocab: Vocab | None = None) -> None:
-        self.parts = sorted(Path(folder).glob("part-*.parquet"))
-        if not self.parts:
-            raise DataError(f"{folder}: no part-*.parquet files (make one with `whispersynth data generate`)")
+
+class ClipStream(torch.utils.data.IterableDataset):
+    """An endless, reproducible stream of (audio, labels) from one dataset folder or several
+    pooled: every epoch visits every clip once, in an order set by (seed, epoch); `start` skips
+    to any position without reading past clips."""
+
+    def __init__(self, folder: str | Path | list, seed: int = 0, start: int = 0, vocab: Vocab | None = None) -> None:
+        self.parts = []
+        for one in folders(folder):
+            parts = sorted(one.glob("part-*.parquet"))
+            if not parts:
+                raise DataError(f"{one}: no part-*.parquet files (make one with `whispersynth data generate`)")
+            self.parts += parts
         self.sizes = [pq.ParquetFile(p).metadata.num_rows for p in self.parts]
         self.total, self.seed, self.start, self.vocab = sum(self.sizes), seed, start, vocab or Vocab()
 
@@ -233,9 +242,9 @@ class CsvLog(TrainerCallback):
 
 
 def run_vocab(cfg: TrainConfig) -> Vocab:
-    """The vocabulary a run trains: its data's format version, or the --init-from model's if
-    that is a later one (a version-1 model trained on version-2 data is widened to it)."""
-    version = read_spec(cfg.data).version
+    """The vocabulary a run trains: its data's latest format version, or the --init-from model's
+    if that is a later one (a version-1 model trained on version-2 data is widened to it)."""
+    version = max(read_spec(d).version for d in folders(cfg.data))
     if cfg.init_from and (Path(cfg.init_from) / "vocab.json").is_file():
         version = max(version, max(f.version for f in M.read_vocab(cfg.init_from).table))
     return Vocab.version(version)
@@ -316,7 +325,7 @@ def train(cfg: TrainConfig) -> Path:
     """Run (or resume) training; returns the folder of the final model (OUT/model)."""
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    vocab = run_vocab(cfg)  # also checks that cfg.data is a dataset folder
+    vocab = run_vocab(cfg)  # also checks that cfg.data are dataset folders
     write_text(out / "train_config.json", json.dumps(asdict(cfg), indent=1) + "\n")
     args = Seq2SeqTrainingArguments(**_argument_dict(cfg))
     per_step = clips_per_step(args)
