@@ -212,14 +212,10 @@ def _lfo_plan(p: Patch) -> tuple[str, float, float, np.ndarray]:
     return dest, base, amount, shape
 
 
-def _osc_b_knob(p: Patch) -> float:
-    """B Vol: Oscillator 2's level relative to osc A's INIT level (so at most +5.0 dB over it)."""
-    return level_db_to_knob(knob_to_level_db(INIT[INDEX["A Vol"]]) + p.osc2_level)
-
-
-def _noise_knob(p: Patch) -> float:
-    """Noise Level: the noise relative to osc A's INIT level, the sample taken at a sine's RMS."""
-    return level_db_to_knob(knob_to_level_db(INIT[INDEX["A Vol"]]) + p.noise)
+def _level_over_a(db: float) -> float:
+    """A level knob (B Vol, Noise Level) db dB relative to osc A's INIT level (so at most +5.0 dB
+    over it); the noise sample is taken at a sine's RMS."""
+    return level_db_to_knob(knob_to_level_db(INIT[INDEX["A Vol"]]) + db)
 
 
 def _lfo_targets(p: Patch) -> list[tuple[str, float, float]]:
@@ -231,8 +227,8 @@ def _lfo_targets(p: Patch) -> list[tuple[str, float, float]]:
     if p.lfo_target == "Pitch" and p.osc2_wave is not None:
         out.append(("B CoarsePit", base, amount))
     if p.lfo_target == "Volume":
-        tops = [("B Vol", _osc_b_knob(p))] if p.osc2_wave is not None else []
-        tops += [("Noise Level", _noise_knob(p))] if not math.isinf(p.noise) else []
+        tops = [("B Vol", _level_over_a(p.osc2_level))] if p.osc2_wave is not None else []
+        tops += [("Noise Level", _level_over_a(p.noise))] if not math.isinf(p.noise) else []
         scale = {name: top / INIT[INDEX[dest]] for name, top in tops}
         out += [(name, base * k, amount * k) for name, k in scale.items()]
     return out
@@ -265,10 +261,10 @@ def _version_2(p: Patch, put) -> None:
     if p.osc2_wave is not None:
         octave, semi = semitones_to_knobs(p.osc2_semitones)
         for name, value in (("Osc B On", 1.0), ("OscB>Fil", 1.0), ("B Octave", octave), ("B Semi", semi),
-                            ("B Vol", _osc_b_knob(p)), ("A RandPhase", 0.0), ("B RandPhase", 0.0)):
+                            ("B Vol", _level_over_a(p.osc2_level)), ("A RandPhase", 0.0), ("B RandPhase", 0.0)):
             put(name, value)  # random phase off: it would change the two oscillators' sum note by note
     if not math.isinf(p.noise):
-        for name, value in (("Osc N On", 1.0), ("OscN>Fil", 1.0), ("Noise Level", _noise_knob(p))):
+        for name, value in (("Osc N On", 1.0), ("OscN>Fil", 1.0), ("Noise Level", _level_over_a(p.noise))):
             put(name, value)
     if p.penv_amount is not None:  # a pure decay from the full offset back to the note
         for name, value in (("Env3 Atk", 0.0), ("Env3 Dec", seconds_to_knob(p.penv_decay)), ("Env3 Sus", 0.0),

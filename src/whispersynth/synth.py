@@ -98,11 +98,9 @@ V2_ROUTES = (
 )
 FENV_ST, PENV_ST = 128.0, 96.0
 ALL_ROUTES = tuple(("lfo_1", d, b) for d, b, _ in ROUTES.values()) + V2_ROUTES
+# (source, destination) -> the amount control of its fixed route (slots numbered from 1 in ALL_ROUTES)
+SLOT = {(s, d): f"modulation_{i}_amount" for i, (s, d, _) in enumerate(ALL_ROUTES, 1)}
 
-
-def _slot(source: str, destination: str) -> str:
-    """The amount control of a fixed route (modulation slots are numbered from 1 in ALL_ROUTES)."""
-    return f"modulation_{[(s, d) for s, d, _ in ALL_ROUTES].index((source, destination)) + 1}_amount"
 # Filter Resonance r: gain at the cutoff from -3.23 dB (r = 0: version 1's filter_1_resonance
 # 0.2373) to +14.54 dB (r = 1, the control's top), linear in dB. Vital's digital 12 dB filter,
 # measured at 300/1000/3000 Hz (the same to 0.01 dB): raw control -> gain at the cutoff (dB).
@@ -136,7 +134,7 @@ def wavetable_frames(size: int = 2048) -> list[np.ndarray]:
 
 
 def _lfo(p: Patch) -> dict:
-    osc_2 = _slot("lfo_1", "osc_2_transpose")
+    osc_2 = SLOT["lfo_1", "osc_2_transpose"]
     out = {"voice_amplitude": 1.0, osc_2: 0.0}
     for i in range(1, len(ROUTES) + 1):
         out.update({f"modulation_{i}_amount": 0.0, f"modulation_{i}_power": 0.0})
@@ -188,7 +186,7 @@ def _resonance(p: Patch) -> dict:
 def _filter_envelope(p: Patch) -> dict:
     on = p.fenv_amount is not None
     return {
-        _slot("env_2", "filter_1_cutoff"): p.fenv_amount / FENV_ST if on else 0.0,
+        SLOT["env_2", "filter_1_cutoff"]: p.fenv_amount / FENV_ST if on else 0.0,
         "env_2_attack": _raw_seconds(p.fenv_attack if on else 0.0),
         "env_2_decay": _raw_seconds(p.fenv_decay if on else 0.0),
         "env_2_sustain": 10.0 ** (p.fenv_sustain / 20.0) if on else 0.0,  # the cutoff offset is linear in it
@@ -213,7 +211,7 @@ def _noise(p: Patch) -> dict:
 
 def _pitch_envelope(p: Patch) -> dict:
     amount = (p.penv_amount or 0.0) / PENV_ST
-    return {_slot("env_3", "osc_1_transpose"): amount, _slot("env_3", "osc_2_transpose"): amount,
+    return {SLOT["env_3", "osc_1_transpose"]: amount, SLOT["env_3", "osc_2_transpose"]: amount,
             "env_3_decay": _raw_seconds(p.penv_decay or 0.0)}
 
 
