@@ -56,7 +56,8 @@ Measured choices and residuals (vita 0.1.0; tests/test_synth.py re-measures them
   every time. After other patches, some renders differ from a fresh Renderer's by a residue
   of control smoothing: with the 0.3 s throw-away, at most 2.5e-7 (-132 dB) over 60 random
   patches (0.5 s: 4e-9; 0.2 s: 2e-3, too much). The data generator renders each Parquet part
-  in a fresh Renderer, so datasets are byte-identical whatever the worker layout.
+  in a fresh Renderer, so datasets are byte-identical whatever the worker layout, on one
+  machine: another CPU renders differently in the last bits (docs/FORMAT.md, "Renders across machines").
 """
 
 from __future__ import annotations
