@@ -1,6 +1,7 @@
-"""Render speed: renders per second on one core and on all cores, and the ratio of
+"""Render speed: renders per second on one core and on all cores, the ratio of
 `render(patch)` (setting the patch included) to a bare `synth.render` of the same note on a
-synth already set (the irreducible cost), measured side by side in one run.
+synth already set (the irreducible cost), and what each version-3 line costs when on (the same
+version-2 patches with one line added, in turns), measured side by side in one run.
 
     .venv/bin/python benchmarks/render.py [--n 200]
 """
@@ -34,6 +35,33 @@ def side_by_side(n: int) -> tuple[float, float]:
     return ours / n, bare / n
 
 
+# One typical setting of each version-3 line, added to every patch in its turn.
+EFFECTS = {
+    "FM": dict(osc2_wave="Sine", osc2_semitones=12, osc2_level=-60.0, fm_amount=0.3),
+    "Distortion": dict(dist_type="Soft Clip", dist_drive=12.0, dist_mix=100),
+    "Chorus": dict(chorus_rate=0.8, chorus_depth=50, chorus_mix=50),
+    "Delay": dict(delay_time=0.375, delay_feedback=40, delay_mix=25),
+    "Reverb": dict(reverb_decay=2.5, reverb_size=60, reverb_damping=40, reverb_mix=30),
+}
+
+
+def effect_costs(n: int) -> dict[str, float]:
+    """Seconds per clip of n version-2 patches as drawn (every effect off), with each line on in
+    turn (and with oscillator 2 on, FM's share of it), interleaved patch by patch."""
+    renderer = synth.Renderer()
+    plain = [sample_patch(clip_rng(321, i), version=2) for i in range(n)]
+    variants = {"off": {}, "Oscillator 2 alone": {k: v for k, v in EFFECTS["FM"].items() if k != "fm_amount"},
+                **EFFECTS}
+    totals = dict.fromkeys(variants, 0.0)
+    for p in plain:
+        for name, changes in variants.items():
+            q = p.replace(**changes)
+            t0 = time.perf_counter()
+            renderer.render_vital(q)
+            totals[name] += time.perf_counter() - t0
+    return {name: total / n for name, total in totals.items()}
+
+
 def _worker(args: tuple[int, int]) -> int:
     start, count = args
     renderer = synth.Renderer()
@@ -64,6 +92,9 @@ def main() -> None:
     print(f"ratio bare/ours:      {bare / ours:7.2f}  (target >= 0.8)")
     print(f"1 core:               {one:7.1f} renders/s")
     print(f"{cores} cores:              {many:7.1f} renders/s  ({many / one:.2f}x one core)")
+    costs = effect_costs(args.n // 2)
+    for name, seconds in costs.items():
+        print(f"{name + ':':22s}{1000 * seconds:7.1f} ms/render  ({seconds / costs['off']:.2f}x every effect off)")
 
 
 if __name__ == "__main__":

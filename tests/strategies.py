@@ -30,7 +30,28 @@ def version_2_lines(draw, filtered: bool) -> dict:
 
 
 @st.composite
-def patches(draw, version: int = 2) -> Patch:
+def version_3_lines(draw, osc2: bool) -> dict:
+    """The version-3 fields: each line on or off; FM only with oscillator 2."""
+    out: dict = {}
+    pct = lambda hi=100: st.integers(0, hi)  # noqa: E731
+    if osc2 and draw(st.booleans()):
+        out["fm_amount"] = draw(st.integers(0, 100)) / 100
+    if draw(st.booleans()):
+        out.update(dist_type=draw(st.sampled_from(FIELD["dist_type"].choices)), dist_drive=draw(levels(-30, 30)),
+                   dist_mix=draw(pct()))
+    if draw(st.booleans()):
+        out.update(chorus_rate=draw(st.integers(2, 800)) / 100, chorus_depth=draw(pct()), chorus_mix=draw(pct()))
+    if draw(st.booleans()):
+        out.update(delay_time=draw(times.filter(lambda t: 0.002 <= t <= 4.0)), delay_feedback=draw(pct(95)),
+                   delay_mix=draw(pct()))
+    if draw(st.booleans()):
+        out.update(reverb_decay=draw(times.filter(lambda t: t >= 0.1)), reverb_size=draw(pct()),
+                   reverb_damping=draw(pct()), reverb_mix=draw(pct()))
+    return out
+
+
+@st.composite
+def patches(draw, version: int = 3) -> Patch:
     voices = draw(st.integers(1, 16))
     filter_type = draw(st.sampled_from((None, *FIELD["filter_type"].choices)))
     targets = [t for t in LFO_DEPTH_RANGE if filter_type or t != "Filter Cutoff"]
@@ -51,5 +72,6 @@ def patches(draw, version: int = 2) -> Patch:
         lfo_depth=draw(st.integers(0, int(depth_hi * 10))) / 10 if target else None,
         note=draw(st.integers(0, 127)),
         length=draw(times),
-        **(draw(version_2_lines(filter_type is not None)) if version >= 2 else {}),
+        **(lines := draw(version_2_lines(filter_type is not None)) if version >= 2 else {}),
+        **(draw(version_3_lines("osc2_wave" in lines)) if version >= 3 else {}),
     )

@@ -63,7 +63,7 @@ def test_different_seed_gives_different_clips(reference, tmp_path):
 
 def test_killed_run_resumes_to_identical_bytes(reference, tmp_path):
     cmd = [sys.executable, "-m", "whispersynth", "data", "generate", "--out", str(tmp_path), "--n", "12",
-           "--seed", "3", "--part-size", "4", "--workers", "1"]
+           "--seed", "3", "--part-size", "4", "--workers", "1", "--format-version", "2"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120
     while not (tmp_path / "part-00000.parquet").exists():  # kill as soon as the first part lands

@@ -118,6 +118,46 @@ def test_ranked_candidates_and_the_doubts_search_never_worse_than_greedy(model_d
         greedy = M.predict(net, vocab, clip)[0][0].patch
         assert found[0] is best and len({c.patch for c in found}) == len(found) <= 5
         assert [c.distance for c in found] == sorted(c.distance for c in found)
+        # 0.1 %: a render with reverb or chorus keeps a trace of earlier renders, 85-93 dB down
+        # (docs/FORMAT.md), which moves the log-magnitude MSS by up to 2e-4 of itself (measured)
         if search == "doubts":  # greedy is its first candidate (beam search need not hold it)
-            assert best.distance <= float(metrics.mss(clip, synth.render(greedy))[0]) + 1e-6
-        assert best.distance == pytest.approx(float(metrics.mss(clip, synth.render(best.patch))[0]), abs=1e-6)
+            assert best.distance <= float(metrics.mss(clip, synth.render(greedy))[0]) * 1.001
+        assert best.distance == pytest.approx(float(metrics.mss(clip, synth.render(best.patch))[0]), rel=1e-3)
+
+
+def test_plain_patches_follow_the_level_contour():
+    true = PATCH.replace(filter_type=None, cutoff=None, attack=0.2, decay=0.3, sustain=-12.0, release=0.4, length=1.5)
+    plain = match.plain_patches(synth.render(true), true)
+    assert [p.waveform for p in plain] == list(match.FLOOR_WAVES)
+    p = plain[0]
+    assert (p.voices, p.filter_type, p.lfo_target, p.note, p.length) == (1, None, None, true.note, true.length)
+    assert abs(p.attack - 0.2) <= 0.02 and abs(p.sustain - true.sustain) < 1.5  # a Square's level contour, as a Saw's
+    assert 0.1 <= p.decay <= 0.4 and 0.2 <= p.release <= 0.5  # 1 dB short of sustain, 60 dB down: within the stage
+
+
+def _fooling_clips() -> dict:
+    """Sounds the network was never shown: a sine swelling in (numpy, not Vital), a two-note
+    chord, and a click train; each at least 1 s long."""
+    t = np.arange(audio.CLIP_SAMPLES) / audio.SAMPLE_RATE
+    swell = np.sin(2 * np.pi * 220 * t) * np.minimum(t / 0.8, 1) * (t < 2.5)
+    chord = (np.sin(2 * np.pi * 262 * t) + np.sin(2 * np.pi * 330 * t)) * np.exp(-t)
+    clicks = np.zeros_like(t)
+    clicks[:: audio.SAMPLE_RATE // 8] = 1.0
+    return {name: (x / np.abs(x).max() * 0.89).astype(np.float32) for name, x in
+            {"swell": swell, "chord": chord, "clicks": clicks}.items()}
+
+
+@pytest.mark.parametrize("name", ["swell", "chord", "clicks"])
+def test_the_default_match_is_never_further_than_the_plain_patches_at_its_note(model_dir, name):
+    """An untrained network's guesses are wild; the floor keeps them from winning unless closer."""
+    from whispersynth import metrics
+
+    clip = _fooling_clips()[name]
+    net, vocab = match.load_model(model_dir)
+    found, best = match.find(clip, net, vocab, match.MatchOptions(candidates=4))
+    alone, _ = match.find(clip, net, vocab, match.MatchOptions(candidates=4, floor=False))
+    plain = match.plain_patches(clip, alone[0].patch)  # at the note the network found
+    floor = min(float(metrics.mss(clip, synth.render(p))[0]) for p in plain)
+    assert found[0].distance <= floor + 1e-4 and found[0].distance <= alone[0].distance + 1e-4
+    if name == "clicks":  # measured: 0.91 with the floor, 1.28 without
+        assert found[0].distance < 0.9 * alone[0].distance

@@ -94,7 +94,7 @@ def test_audible_subset_of_version_2_lines():
     base = Patch("Saw", 4, 0.2, "Lowpass", 1000, 0.01, 0.3, -6.0, 0.2, "Pitch", 5.0, 0.5, 60, 1.0,
                  resonance=0.5, fenv_amount=24.0, fenv_attack=0.0, fenv_decay=0.3, fenv_sustain=-12.0, fenv_release=0.2,
                  osc2_wave="Square", osc2_semitones=-12, osc2_level=-6.0, noise=-20.0, penv_amount=12.0, penv_decay=0.05)
-    assert all(metrics.audible(base).values())
+    assert all(heard for name, heard in metrics.audible(base).items() if FIELD[name].version <= 2)
     assert not metrics.audible(base.replace(cutoff=7500))["resonance"]  # a resonant peak above the clip's band
     assert not metrics.audible(base.replace(fenv_amount=0.5))["fenv_decay"]  # a sweep of half a semitone
     quiet = metrics.audible(base.replace(osc2_level=-50.0))
@@ -106,3 +106,21 @@ def test_audible_subset_of_version_2_lines():
     assert heard["osc2_wave"] and heard["penv_amount"]  # "off" is scored: a second oscillator added is heard
     errors = metrics.field_errors(base, off)
     assert errors["osc2_wave"] == 0.0 and math.isnan(errors["osc2_level"]) and errors["noise"] == 0.0
+
+
+def test_audible_subset_of_version_3_lines():
+    base = Patch("Saw", 1, None, "Lowpass", 2000, 0.01, 0.3, -6.0, 0.2, None, None, None, 60, 1.0,
+                 osc2_wave="Sine", osc2_semitones=12, osc2_level=-60.0, fm_amount=0.3,
+                 dist_type="Soft Clip", dist_drive=12.0, dist_mix=80, chorus_rate=1.0, chorus_depth=40, chorus_mix=40,
+                 delay_time=0.3, delay_feedback=40, delay_mix=25, reverb_decay=2.0, reverb_size=50,
+                 reverb_damping=30, reverb_mix=30)
+    assert all(heard for name, heard in metrics.audible(base).items() if FIELD[name].version == 3)
+    assert not metrics.audible(base.replace(fm_amount=0.02))["fm_amount"]  # sidebands far down
+    assert not metrics.audible(base.replace(dist_drive=-12.0))["dist_type"]  # not driven into the shaper
+    assert not metrics.audible(base.replace(reverb_mix=5))["reverb_decay"]  # masked by the dry sound
+    slow = metrics.audible(base.replace(chorus_rate=0.1))
+    assert not slow["chorus_rate"] and slow["chorus_depth"]  # under one cycle in the clip, though it moves
+    long = metrics.audible(base.replace(delay_time=2.0))
+    assert long["delay_time"] and not long["delay_feedback"]  # one echo fits: no second to show the feedback
+    off = metrics.audible(base.replace(reverb_decay=None, reverb_size=None, reverb_damping=None, reverb_mix=None))
+    assert off["reverb_decay"] and not off["reverb_size"]  # "off" is scored; an absent size is not

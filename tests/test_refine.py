@@ -64,3 +64,17 @@ def test_the_search_moves_only_lines_that_are_on():
     moved = refine.from_unit(p, free, x)
     assert moved.resonance == 0.0 and moved.noise == float("-inf") and moved.fenv_amount is None
     assert moved.osc2_level != p.osc2_level and refine.to_unit(moved, free) == pytest.approx(x, abs=0.02)
+
+
+def test_the_search_moves_the_values_of_version_3_lines_that_are_on():
+    p = settings.parse(
+        "Waveform: Saw\nVoices: 1\nOscillator Detune: None\nFilter Type: N/A\nFilter Cutoff: N/A\n"
+        "ADSR Envelope: Attack: 5ms, Decay: 300ms, Sustain: -6 dB, Release: 200ms\nLFO Modulation: None\n"
+        "Oscillator 2: Sine, Semitones: 12, Level: -60 dB\nFM: Amount: 0.25\n"
+        "Reverb: Decay: 2.00s, Size: 50%, Damping: 30%, Mix: 30%\n")
+    free = refine.free_fields(p)
+    assert {"fm_amount", "reverb_decay", "reverb_size", "reverb_damping", "reverb_mix"} <= set(free)
+    assert not {"dist_drive", "chorus_rate", "delay_time"} & set(free)  # lines that are off stay off
+    moved = refine.from_unit(p, free, np.full(len(free), 0.6))
+    assert moved.dist_type is None and moved.delay_time is None and moved.reverb_decay != p.reverb_decay
+    assert refine.to_unit(moved, free) == pytest.approx(np.full(len(free), 0.6), abs=0.02)

@@ -9,7 +9,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from strategies import patches
 
-from whispersynth import settings
+from whispersynth import settings, spec
 from whispersynth.spec import FIELDS, Patch, SettingsError, off_value
 
 SEEDS = [
@@ -121,6 +121,7 @@ def _replace_line(label: str, new: str | None) -> str:
 
 V2_NO_FILTER = FULL.replace("Bandpass", "N/A").replace("368Hz", "N/A").replace(
     "Filter Cutoff, Rate: 2.5Hz, Depth: 12 st", "None")
+OSC2 = "Oscillator 2: Sine, Semitones: 19, Level: -60 dB\n"
 FENV = "Filter Envelope: Amount: +24 st, Attack: 0ms, Decay: 250ms, Sustain: -inf dB, Release: 200ms\n"
 V2_FULL = FULL + """Filter Resonance: 0.40
 Filter Envelope: Amount: +24 st, Attack: 0ms, Decay: 250ms, Sustain: -inf dB, Release: 200ms
@@ -128,6 +129,21 @@ Oscillator 2: Saw, Semitones: -12, Level: -6 dB
 Noise: -24 dB
 Pitch Envelope: Amount: +12 st, Decay: 40ms
 """
+
+
+def test_version_3_lines_values_round_trip_and_off_lines_are_left_out():
+    v3 = ("FM: Amount: 0.30\nDistortion: Sine Fold, Drive: 6.5 dB, Mix: 75%\nChorus: Rate: 0.8Hz, Depth: 50%, Mix: 40%\n"
+          "Delay: Time: 375ms, Feedback: 35%, Mix: 20%\nReverb: Decay: 4.00s, Size: 80%, Damping: 30%, Mix: 35%\n")
+    p = settings.parse(FULL + OSC2 + v3)
+    assert (p.fm_amount, p.dist_type, p.dist_drive, p.dist_mix) == (0.3, "Sine Fold", 6.5, 75)
+    assert (p.chorus_rate, p.chorus_depth, p.delay_time, p.delay_feedback) == (0.8, 50, 0.375, 35)
+    assert (p.reverb_decay, p.reverb_size, p.reverb_damping, p.reverb_mix) == (4.0, 80, 30, 35)
+    assert settings.format(p) == FULL + OSC2 + v3
+    dry = p.replace(**{f.name: None for f in spec.FIELDS if f.version == 3})
+    assert settings.format(dry) == FULL + OSC2  # off lines are left out
+    assert settings.parse(FULL + OSC2 + "FM: off\nDistortion: OFF\nReverb: Off\n") == dry
+    lenient = settings.parse(FULL + OSC2 + "fm: amount: .3\ndistortion: sine fold, drive: +6.54 db, mix: 75 %\n")
+    assert (lenient.fm_amount, lenient.dist_drive, lenient.dist_mix) == (0.3, 6.5, 75)
 
 
 def test_version_2_lines_values_round_trip_and_off_lines_are_left_out():
@@ -148,7 +164,7 @@ def test_version_2_lines_values_round_trip_and_off_lines_are_left_out():
 
 BAD = [
     ("missing line", _replace_line("Voices", None), "missing line 'Voices'"),
-    ("unknown line", FULL + "Reverb: lots\n", "line 9: unknown line 'Reverb'"),
+    ("unknown line", FULL + "Phaser: lots\n", "line 9: unknown line 'Phaser'"),
     ("repeated line", FULL.replace("Voices: 3\n", "Voices: 3\nVoices: 3\n"), "'Voices' is repeated"),
     ("bad number", FULL.replace("Voices: 3", "Voices: three"), "line 2 (Voices): expected a whole number"),
     ("bad time", FULL.replace("244ms", "244 parsecs"), "line 6 (ADSR Envelope): expected a time"),
@@ -187,6 +203,17 @@ BAD = [
     ("noise range", FULL + "Noise: 3 dB\n", "out of range -60..0"),
     ("version-2 lines in order", FULL + "Noise: -12 dB\n" + FENV, "'Noise' is out of order"),
     ("pitch envelope range", FULL + "Pitch Envelope: Amount: +60 st, Decay: 40ms\n", "out of range -48..48"),
+    ("fm without oscillator 2", FULL + "FM: Amount: 0.30\n", "FM: given without Oscillator 2 (it is N/A)"),
+    ("fm range", FULL + OSC2 + "FM: Amount: 1.5\n", "out of range 0..1"),
+    ("distortion parts", FULL + "Distortion: Soft Clip, Drive: 12 dB\n", "expected 3 comma-separated parts"),
+    ("distortion type", FULL + "Distortion: Tube, Drive: 12 dB, Mix: 50%\n", "expected one of Soft Clip, Hard Clip"),
+    ("percent range", FULL + "Chorus: Rate: 1Hz, Depth: 120%, Mix: 50%\n", "out of range 0..100"),
+    ("percent unit", FULL + "Chorus: Rate: 1Hz, Depth: 50, Mix: 50%\n", "expected a percentage like 40%"),
+    ("delay feedback range", FULL + "Delay: Time: 300ms, Feedback: 99%, Mix: 20%\n", "out of range 0..95"),
+    ("delay time range", FULL + "Delay: Time: 5.00s, Feedback: 40%, Mix: 20%\n", "out of range 0.002..4"),
+    ("reverb part off", FULL + "Reverb: Decay: 2.00s, Size: Off, Damping: 10%, Mix: 20%\n", "'Off' is not allowed here"),
+    ("version-3 lines in order", FULL + "Reverb: Decay: 2.00s, Size: 50%, Damping: 10%, Mix: 20%\n"
+     "Chorus: Rate: 1Hz, Depth: 50%, Mix: 50%\n", "'Reverb' is out of order"),
 ]
 
 
@@ -299,11 +326,15 @@ def mutated(draw):
 def test_one_mutated_line_is_refused_or_round_trips(case):
     patch, name, line, text = case
     got = _parsed_or_refused(text)
-    version_2 = {f.line: f for f in FIELDS if f.version == 2}
+    later = {f.line for f in FIELDS if f.version >= 2}
     label = line.partition(":")[0]
-    if name == "delete" and label in version_2:  # an absent version-2 line is off
-        assert got == patch.replace(**{f.name: off_value(f) for f in FIELDS if f.line == label})
-    if name == "delete" and not line.startswith("Note:") and label not in version_2:
+    if name == "delete" and label in later:  # an absent version-2 or -3 line is off...
+        try:
+            want = patch.replace(**{f.name: off_value(f) for f in FIELDS if f.line == label})
+        except SettingsError:  # ...unless a line after it needs it (FM needs Oscillator 2)
+            want = None
+        assert got == want
+    if name == "delete" and not line.startswith("Note:") and label not in later:
         assert got is None  # every other line is required
     if name == "delete" and line.startswith("Note:"):
         assert got == patch.replace(note=60, length=2.0)  # the Note line's defaults

@@ -69,9 +69,11 @@ def test_a_toy_field_is_scored_by_the_metrics():
 def test_field_properties_say_what_each_stage_does():
     by = {f.name: f for f in spec.FIELDS}
     assert {n for n, f in by.items() if f.error == "exact"} == {"waveform", "voices", "filter_type", "lfo_target",
-                                                               "osc2_wave"}
+                                                               "osc2_wave", "dist_type"}
     assert {n for n, f in by.items() if f.searched} == {
         "attack", "decay", "sustain", "release", "length", "cutoff", "detune", "lfo_rate", "lfo_depth",
         "resonance", "fenv_amount", "fenv_attack", "fenv_decay", "fenv_sustain", "fenv_release", "osc2_level",
-        "noise", "penv_amount", "penv_decay"}
+        "noise", "penv_amount", "penv_decay", "fm_amount", "dist_drive", "dist_mix", "chorus_rate", "chorus_depth",
+        "chorus_mix", "delay_time", "delay_feedback", "delay_mix", "reverb_decay", "reverb_size", "reverb_damping",
+        "reverb_mix"}
     assert by["waveform"].weight == 2.0 and by["voices"].weight == 1.5 and by["attack"].weight == 1.0

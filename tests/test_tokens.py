@@ -41,7 +41,7 @@ def test_round_trip_within_bin_precision_and_every_token_allowed(patch):
 
 
 def test_vocabulary_is_small_and_bins_are_3_percent_apart():
-    assert len(Vocab.version(1)) < 2100 and len(VOCAB) < 4000
+    assert len(Vocab.version(1)) < 2100 and len(Vocab.version(2)) < 4000 and len(VOCAB) < 5100
     cut = np.array(bin_centres(next(f for f in FIELDS if f.name == "cutoff")), float)
     ratios = cut[1:] / cut[:-1]
     assert abs(np.median(ratios) - LOG_STEP) < 0.002
@@ -77,7 +77,9 @@ def test_rules_reach_the_decoder():
     assert [tok[i] for i in VOCAB.allowed(first[:15])] == ["<fenv_amount:Off>"]  # ... and no filter envelope
     assert [tok[i] for i in VOCAB.allowed(first[:16])] == ["<fenv_attack:Off>"]  # the line is off as a whole
     assert len(VOCAB.allowed(first[:20])) == 5  # oscillator 2: off or one of the four waves
-    assert list(VOCAB.allowed(first[:26])) == [EOS]
+    assert [tok[i] for i in VOCAB.allowed(first[:26])] == ["<fm_amount:Off>"]  # no oscillator 2: no FM
+    assert len(VOCAB.allowed(first[:27])) == 5  # distortion: off or one of the four types
+    assert list(VOCAB.allowed(first[:40])) == [EOS]
     assert Vocab.version(1).allowed(first[:14]).tolist() == [EOS]
 
 

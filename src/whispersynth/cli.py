@@ -101,6 +101,7 @@ def match_(
     start: Annotated[float, typer.Option(min=0.0, help="Analyse the note starting this many seconds in.")] = 0.0,
     model: Annotated[Optional[Path], typer.Option(help="A trained model folder (default: the bundled one).")] = None,
     refine: Annotated[bool, typer.Option(help="Refine the network's guess by CMA-ES on rendered audio (NAME.net.* keeps the guess).")] = False,
+    floor: Annotated[bool, typer.Option(help="Rank plain patches (a saw, a sine) at the network's note beside its guesses.")] = DEFAULT.floor,
     budget: Annotated[float, typer.Option(min=0.5, help="With --refine: seconds of search per sound.")] = DEFAULT.seconds,
     renders: Annotated[Optional[int], typer.Option(min=1, help="With --refine: renders per sound (instead of --budget).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Render processes (ranking the candidates, and --refine).")] = DEFAULT.workers,
@@ -111,7 +112,7 @@ def match_(
     from . import match as matching
 
     options = MatchOptions(search=search, candidates=candidates, top_k=top_k, refine=refine, renders=renders,
-                           seconds=budget, workers=workers)
+                           seconds=budget, workers=workers, floor=floor)
     files = matching.collect_inputs(inputs)
     clips, failed = {}, 0
     for f in files:  # read every input before the model loads: bad files fail fast
@@ -324,6 +325,7 @@ def evaluate_(
     search: Annotated[str, typer.Option(help="The match searches to score, comma-separated (doubts, beams, both).")] = DEFAULT.search,
     candidates: Annotated[int, typer.Option("--candidates", "--beams", min=1, max=32, help="Candidates each match system ranks by MSS (as match --candidates).")] = DEFAULT.candidates,
     refine: Annotated[bool, typer.Option(help="Add match --refine (CMA-ES from the ranked candidates) and search alone (from a random patch).")] = False,
+    floor: Annotated[bool, typer.Option(help="As match --floor/--no-floor: plain patches at the network's note join the ranking.")] = DEFAULT.floor,
     by_ear: Annotated[bool, typer.Option(help="On a generated split, also score each field by ear (one render per wrong field).")] = False,
     renders: Annotated[int, typer.Option(min=1, help="With --refine: renders per clip for both searches.")] = 300,
     workers: Annotated[int, typer.Option(min=1, help="Render processes (ranking the candidates, and --refine).")] = DEFAULT.workers,
@@ -340,8 +342,8 @@ def evaluate_(
     else:
         clips, _ = ev.load_sounds(sounds, limit)
         truth = None
-    searches = [MatchOptions(search=s.strip(), candidates=candidates, refine=refine, renders=renders, workers=workers)
-                for s in search.split(",")]
+    searches = [MatchOptions(search=s.strip(), candidates=candidates, refine=refine, renders=renders, workers=workers,
+                             floor=floor) for s in search.split(",")]
     with search_pool(searches[0]) as pool:
         systems = ev.systems_for(model, train_dir, baselines, searches, nn_limit, pool)
         report = ev.evaluate(clips, truth, systems, source=str(data_dir or sounds), ear=by_ear)

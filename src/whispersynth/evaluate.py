@@ -345,7 +345,7 @@ def systems_for(model_dir, train: str | Path | None, baselines: bool, searches: 
     found: dict[str, System] = {"network": network(net, vocab)}  # greedy
     for options in searches:
         if options.candidates > 1:
-            name = f"match ({options.search}, {options.candidates} candidates ranked by MSS)"
+            name = f"match ({options.search}, {options.candidates} candidates{'' if options.floor else ', no floor'} ranked by MSS)"
             found[name] = matched(net, vocab, replace(options, refine=False), pool)
     if searches[0].refine:
         found["match --refine"] = matched(net, vocab, searches[0], pool, progress=True)

@@ -33,13 +33,15 @@ class MatchOptions:
     """How one clip is matched: `candidates` distinct patches from the network (`search`
     "doubts": the greedy patch and the rest decoded again after each alternative it doubts
     between at a categorical field or the note; "beams": beam search; "both": half from each),
-    all rendered and ranked by MSS, the best `top_k` kept; with `refine`, CMA-ES from the
-    ranked candidates within `renders` renders or `seconds` (renders win when both are given),
-    in `workers` processes."""
+    all rendered and ranked by MSS, the best `top_k` kept; with `floor`, plain patches at the
+    network's note join the ranking (`plain_patches`), so no wild guess wins unless it sounds
+    closer; with `refine`, CMA-ES from the ranked candidates within `renders` renders or
+    `seconds` (renders win when both are given), in `workers` processes."""
 
     search: str = "both"
     candidates: int = 8
     top_k: int = 1
+    floor: bool = True
     refine: bool = False
     renders: int | None = None
     seconds: float | None = 12.0
@@ -120,11 +122,51 @@ def guesses(clip: np.ndarray, model, vocab, options: MatchOptions) -> list:
     return list(found.values())
 
 
+FLOOR_WAVES = ("Saw", "Sine")  # the plain patches: one voice of each, nothing else on
+FRAME_S = 0.01  # the level contour's frame
+
+
+def level_contour(clip: np.ndarray) -> np.ndarray:
+    """The clip's level in dB re its loudest 10 ms frame, frame by frame."""
+    n = int(round(FRAME_S * audio.SAMPLE_RATE))
+    frames = clip[: len(clip) // n * n].reshape(-1, n).astype(np.float64)
+    rms = np.sqrt(np.mean(frames**2, axis=1)) + 1e-12
+    return 20 * np.log10(rms / rms.max())
+
+
+def plain_patches(clip: np.ndarray, like: Patch) -> list[Patch]:
+    """The floor: a Saw and a Sine at `like`'s note and length, no filter, LFO or later line, with
+    the envelope the clip's level contour suggests: attack to its loudest frame, sustain its level
+    over the last 0.3 s before note-off, decay the time to come within 1 dB of that, release the
+    time from note-off to 60 dB down."""
+    db = level_contour(clip)
+    t = np.arange(len(db)) * FRAME_S
+    peak = int(np.argmax(db))
+    off = min(like.length, t[-1])
+    held = db[(t >= max(t[peak], off - 0.3)) & (t <= off)]
+    sustain = float(np.median(held)) if held.size else 0.0
+    reached = np.flatnonzero((t > t[peak]) & (db <= sustain + 1.0))
+    decay = t[reached[0]] - t[peak] if reached.size else 3.0
+    gone = np.flatnonzero((t > off) & (db < -60.0))
+    release = (t[gone[0]] if gone.size else t[-1]) - off
+    envelope = dict(attack=min(t[peak], 10.0), decay=float(np.clip(decay, 0.005, 10.0)),
+                    sustain=-np.inf if sustain < -60.0 else min(sustain, 0.0), release=float(np.clip(release, 0.005, 10.0)))
+    return [Patch(wave, 1, None, None, None, lfo_target=None, lfo_rate=None, lfo_depth=None, note=like.note,
+                  length=like.length, **envelope) for wave in FLOOR_WAVES]
+
+
 def find(clip: np.ndarray, model, vocab, options: MatchOptions = MatchOptions(), pool=None,
          progress=None) -> tuple[list[Candidate], Candidate]:
     """The main job on one clip: the `top_k` candidates to write, best first, and the network's
-    own best guess (the best candidate by sound). With `refine`, the search's result comes first."""
+    own best guess (the best candidate by sound: with `floor`, possibly a plain patch). With
+    `refine`, the search's result comes first."""
+    from .model import Guess
+
     ranked = rank(clip, guesses(clip, model, vocab, options), pool)
+    if options.floor:
+        plain = [Guess(p, float("nan")) for p in plain_patches(clip, ranked[0].patch)
+                 if p not in {c.patch for c in ranked}]
+        ranked = sorted(ranked + rank(clip, plain, pool), key=lambda c: c.distance)
     if options.refine:
         return [refine_match(clip, ranked, options, pool, progress), *ranked[1 : options.top_k]], ranked[0]
     return ranked[: options.top_k], ranked[0]

@@ -52,6 +52,10 @@ MIN_LFO_DEPTH = {"Pitch": 0.1, "Filter Cutoff": 1.0, "Volume": 1.0}
 MIN_LEVEL_DB = -40.0  # a second oscillator or noise this far below the first is masked by it
 MIN_SWEEP_ST = 1.0  # a filter or pitch envelope must move at least this much
 MIN_PITCH_DECAY = 0.005  # a pitch envelope shorter than this is a click, not a glide
+MIN_FM = 0.05  # FM below this (beta < 0.11) adds sidebands more than 25 dB down
+MIN_MIX = 10  # an effect mixed in below this percentage is mostly masked by the dry sound
+MIN_DRIVE_DB = 0.0  # below it Hard Clip and the folds leave a voice untouched, Soft Clip nearly
+MIN_DEPTH = 5  # chorus depth (%) under which the taps barely move
 
 
 def audible(p: Patch, clip_seconds: float = CLIP_SECONDS) -> dict[str, bool]:
@@ -62,7 +66,8 @@ def audible(p: Patch, clip_seconds: float = CLIP_SECONDS) -> dict[str, bool]:
     sounding = min(clip_seconds, p.length + p.release)
     lfo = (p.lfo_target is not None and p.lfo_rate * sounding >= 1.0
            and p.lfo_depth >= MIN_LFO_DEPTH[p.lfo_target])
-    return {**_audible_v1(p, filt, beats, lfo, clip_seconds), **_audible_v2(p, filt, clip_seconds)}
+    return {**_audible_v1(p, filt, beats, lfo, clip_seconds), **_audible_v2(p, filt, clip_seconds),
+            **_audible_v3(p, min(clip_seconds, p.length + p.release))}
 
 
 def _audible_v1(p: Patch, filt: bool, beats: bool, lfo: bool, clip_seconds: float) -> dict[str, bool]:
@@ -89,6 +94,26 @@ def _audible_v2(p: Patch, filt: bool, clip_seconds: float) -> dict[str, bool]:
         "fenv_decay": fenv and p.fenv_sustain < -1.0, "fenv_sustain": fenv, "fenv_release": fenv and p.length < clip_seconds and p.release >= 0.05,
         "osc2_wave": osc2 or p.osc2_wave is None, "osc2_semitones": osc2, "osc2_level": osc2,
         "noise": True, "penv_amount": penv or p.penv_amount is None, "penv_decay": penv,
+    }
+
+
+def _audible_v3(p: Patch, sounding: float) -> dict[str, bool]:
+    """Version 3's lines: heard when mixed in enough, driven hard enough, moving enough, with an
+    echo or a chorus cycle inside the clip (docs/FORMAT.md)."""
+    fm = p.fm_amount is not None and p.fm_amount >= MIN_FM
+    dist = p.dist_type is not None and p.dist_mix >= MIN_MIX and p.dist_drive >= MIN_DRIVE_DB
+    chorus = p.chorus_rate is not None and p.chorus_mix >= MIN_MIX and p.chorus_depth >= MIN_DEPTH
+    delay = p.delay_time is not None and p.delay_mix >= MIN_MIX and p.delay_time < CLIP_SECONDS
+    reverb = p.reverb_decay is not None and p.reverb_mix >= MIN_MIX
+    return {
+        "fm_amount": fm or p.fm_amount is None,
+        "dist_type": dist or p.dist_type is None, "dist_drive": dist, "dist_mix": dist,
+        "chorus_rate": (chorus and p.chorus_rate * sounding >= 1.0) or p.chorus_rate is None,
+        "chorus_depth": chorus, "chorus_mix": chorus,
+        "delay_time": delay or p.delay_time is None, "delay_feedback": delay and 2 * p.delay_time < CLIP_SECONDS,
+        "delay_mix": delay,
+        "reverb_decay": reverb or p.reverb_decay is None, "reverb_size": reverb, "reverb_damping": reverb,
+        "reverb_mix": reverb,
     }
 
 

@@ -24,7 +24,7 @@ from .features import FRAMES, FRONT_ENDS, N_MELS, channels, front_end
 from .spec import Patch, off_value
 from .tokens import BOS, EOS, PAD, Vocab
 
-MAX_TOKENS = 32
+MAX_TOKENS = 48  # decoder positions: <bos>, a version-3 patch's 40 field tokens, <eos>, and room
 
 # name: (d_model, encoder layers, decoder layers, attention heads, feed-forward width)
 SHAPES = {
@@ -99,8 +99,10 @@ def _take_weights(model, source_state: dict, rows: dict[int, int] | None = None)
             new = own[key].clone()
             new[list(rows.values())] = value[list(rows)]
             value = new
-        if "embed_positions" in key:
+        if "embed_positions" in key and value.shape[0] >= own[key].shape[0]:
             value = value[: own[key].shape[0]]  # e.g. 3 s of positions instead of 30 s
+        elif "embed_positions" in key:  # a longer patch (a later format version): its positions first
+            value = torch.cat([value, own[key][value.shape[0]:]])
         if key.endswith("conv1.weight") and value.shape[1] < own[key].shape[1] and value.shape[::2] == own[key].shape[::2]:
             value = torch.cat([value, value.new_zeros(value.shape[0], own[key].shape[1] - value.shape[1], value.shape[2])], 1)
         if own[key].shape == value.shape:

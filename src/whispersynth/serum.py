@@ -48,6 +48,7 @@ from .serum_table import (
     SOURCE_ENV2, SOURCE_ENV3, DEST_NONE, MENU_NONE, MENU_ID, LFO_DEST, FILTER_INDEX, FILTER_COUNT, LFO_POINTS,
     WHITE_NOISE,
 )
+from .serum_fx import put_version_3
 from .spec import Patch
 from .synth import RESONANCE_DB, RESONANCE_RAW, WAVEFORMS, resonance_raw, wavetable_frames
 
@@ -291,6 +292,7 @@ def _parameters(p: Patch) -> list[float]:
     put("Env1 Sus", sustain_db_to_knob(p.sustain))
     put("Env1 Rel", seconds_to_knob(p.release))
     _version_2(p, put)
+    put_version_3(p, put)
     if p.lfo_target is not None:  # after _version_2: the LFO lowers the level knobs it set
         put("LFO1 Rate", lfo_hz_to_knob(p.lfo_rate))
         for dest, base, _ in _lfo_targets(p):

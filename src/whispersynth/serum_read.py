@@ -17,6 +17,7 @@ from .serum import (
     knob_to_filter_index, knob_to_level_db, knob_to_lfo_hz, knob_to_resonance, knob_to_seconds,
     knob_to_sustain_db, knob_to_voices, knobs_to_semitones,
 )
+from .serum_fx import version_3_values
 from .serum_table import (
     ARRAY, FILTER_INDEX, FRAME, HEADER, INIT, LFO_BLOCKS, LFO_DEST, N_LOW, NAMES, OFF_FX_ORDER, OFF_NAME, OFF_NOISE,
     OFF_PARAMS_HIGH, OFF_PARAMS_LOW, OFF_WT_A, OFF_WT_B, PLUGIN_ID, SOURCE_ENV2, SOURCE_ENV3, SOURCE_LFO1,
@@ -172,6 +173,7 @@ def patch_values(info: dict) -> dict:
     lfo.pop("lfo_centre", None)
     out.update(lfo)
     out.update(_version_2_values(info, on))
+    out.update(version_3_values(p, out["osc2_wave"] is not None))
     return out
 
 

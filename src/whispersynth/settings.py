@@ -106,7 +106,7 @@ def parse_value(field: Field, text: str):
     units = {"int": ("", "a whole number"), "fixed": ("", "a number like 0.10"),
              "hz": ("hz", "a frequency like 368Hz"), "rate": ("hz", "a rate like 2.5Hz"),
              "time": ("ms|s", "a time like 244ms or 1.50s"), "db": ("db", "a level like -12 dB"),
-             "st": ("st", "semitones like +12 st")}
+             "st": ("st", "semitones like +12 st"), "pct": ("%", "a percentage like 40%")}
     suffix, what = units[kind]
     if kind == "int" and field.unit:  # "Semitones: -12" or "-12 st"
         suffix = f"{field.unit}|"
@@ -233,7 +233,7 @@ def format_value(field: Field, value, patch: Patch | None = None) -> str:
         return f"{'+' if value > 0 else ''}{_trim(value, 1)} st"
     if kind == "depth":
         return f"{_trim(value, 1)} {LFO_DEPTH_UNIT[patch.lfo_target] if patch else ''}".rstrip()
-    simple = {"choice": str, "int": str, "note": note_name, "hz": lambda v: f"{v}Hz",
+    simple = {"choice": str, "int": str, "note": note_name, "hz": lambda v: f"{v}Hz", "pct": lambda v: f"{v}%",
               "fixed": lambda v: f"{v:.2f}", "rate": lambda v: f"{_trim(v, 2)}Hz"}
     return simple[kind](value)
 

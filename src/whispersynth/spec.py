@@ -15,7 +15,7 @@ from typing import Literal
 
 from .errors import SettingsError
 
-Kind = Literal["choice", "int", "hz", "time", "db", "fixed", "rate", "depth", "note", "st"]
+Kind = Literal["choice", "int", "hz", "time", "db", "fixed", "rate", "depth", "note", "st", "pct"]
 # How a prediction's error is measured: right or wrong, semitones between two frequencies,
 # percent of the true value, dB (levels floored at metrics.FLOOR_DB), or the plain difference.
 ErrorKind = Literal["exact", "semitones", "percent", "db", "absolute"]
@@ -72,12 +72,22 @@ def _t(name: str, line: str, part: str | None, sample: tuple[float, float], **kw
 
 ADSR, LFO = "ADSR Envelope", "LFO Modulation"
 FENV, OSC2, PENV = "Filter Envelope", "Oscillator 2", "Pitch Envelope"
+FM, DIST, CHORUS, DELAY, REVERB = "FM", "Distortion", "Chorus", "Delay", "Reverb"
 
 
-def V2(line: str, first: str | None = None) -> dict:  # noqa: N802 - reads as a column group
-    """The columns of a version-2 line's later parts: off with the line's first part."""
-    return {"null": "Off", "default": None, "version": 2,
+def V2(line: str, first: str | None = None, version: int = 2) -> dict:  # noqa: N802 - reads as a column group
+    """The columns of a version-2 (or later) line's later parts: off with the line's first part."""
+    return {"null": "Off", "default": None, "version": version,
             "follows": first or {FENV: "fenv_amount", PENV: "penv_amount"}[line]}
+
+
+def V3(line: str, first: str) -> dict:  # noqa: N802
+    return V2(line, first, version=3)
+
+
+def _pct(name: str, line: str, part: str, sample: tuple[float, float], hi: float = 100.0, **kw) -> Field:
+    """A percentage on a 1 % grid (token bins 2 % apart)."""
+    return Field(name, "pct", line, part, 0.0, hi, sample=sample, unit="%", bins=(0.0, hi, 2.0), searched=True, **kw)
 # Sampling ranges keep values mostly where a 3 s, 16 kHz clip can show them (docs/FORMAT.md).
 FIELDS: tuple[Field, ...] = (
     Field("waveform", "choice", "Waveform", choices=("Sine", "Triangle", "Saw", "Square"), error="exact",
@@ -129,6 +139,31 @@ FIELDS: tuple[Field, ...] = (
     Field("penv_amount", "st", PENV, "Amount", lo=-48.0, hi=48.0, null="Off", sample=(-24.0, 48.0),
           special=(None, 0.65), unit="st", bins=(-48.0, 48.0, 0.5), searched=True, default=None, version=2),
     _t("penv_decay", PENV, "Decay", (0.005, 0.5), **V2(PENV, "penv_amount")),
+    # Version 3 (docs/FORMAT.md): FM, then the effects in the chain's order. Each line is on in
+    # about as many clips as real presets use it (docs/FORMAT.md, "Version 3 in the sampler").
+    Field("fm_amount", "fixed", FM, "Amount", lo=0.0, hi=1.0, null="Off", sample=(0.05, 0.5), special=(None, 0.75),
+          bins=(0.0, 1.0, 0.01), searched=True, default=None, version=3, requires="osc2_wave"),
+    Field("dist_type", "choice", DIST, choices=("Soft Clip", "Hard Clip", "Linear Fold", "Sine Fold"), null="Off",
+          special=(None, 0.6), error="exact", default=None, version=3),
+    Field("dist_drive", "db", DIST, "Drive", lo=-30.0, hi=30.0, sample=(0.0, 24.0), unit="dB", bins=(-30.0, 30.0, 1.0),
+          searched=True, **V3(DIST, "dist_type")),
+    _pct("dist_mix", DIST, "Mix", (20.0, 100.0), **V3(DIST, "dist_type")),
+    Field("chorus_rate", "rate", CHORUS, "Rate", lo=0.02, hi=8.0, null="Off", curve="log", sample=(0.1, 4.0),
+          special=(None, 0.75), unit="Hz", bins=(0.02, 8.0, LOG_STEP), error="percent", searched=True, default=None,
+          version=3),
+    _pct("chorus_depth", CHORUS, "Depth", (10.0, 100.0), **V3(CHORUS, "chorus_rate")),
+    _pct("chorus_mix", CHORUS, "Mix", (10.0, 60.0), **V3(CHORUS, "chorus_rate")),
+    Field("delay_time", "time", DELAY, "Time", lo=0.002, hi=4.0, null="Off", curve="log", sample=(0.05, 0.8),
+          special=(None, 0.6), unit="s", bins=(0.002, 4.0, LOG_STEP), error="percent", searched=True, default=None,
+          version=3),
+    _pct("delay_feedback", DELAY, "Feedback", (0.0, 70.0), hi=95.0, **V3(DELAY, "delay_time")),
+    _pct("delay_mix", DELAY, "Mix", (10.0, 50.0), **V3(DELAY, "delay_time")),
+    Field("reverb_decay", "time", REVERB, "Decay", lo=0.1, hi=20.0, null="Off", curve="log", sample=(0.3, 8.0),
+          special=(None, 0.5), unit="s", bins=(0.1, 20.0, LOG_STEP), error="percent", searched=True, default=None,
+          version=3),
+    _pct("reverb_size", REVERB, "Size", (10.0, 90.0), **V3(REVERB, "reverb_decay")),
+    _pct("reverb_damping", REVERB, "Damping", (0.0, 100.0), **V3(REVERB, "reverb_decay")),
+    _pct("reverb_mix", REVERB, "Mix", (10.0, 50.0), **V3(REVERB, "reverb_decay")),
 )
 FIELD = {f.name: f for f in FIELDS}
 VERSION = max(f.version for f in FIELDS)  # the format version this package writes
@@ -161,7 +196,7 @@ def snap(field: Field, value):
     """Snap one value to its field's grid (docs/FORMAT.md: the written precision is the grid)."""
     if value is None or field.kind == "choice":
         return value
-    if field.kind in ("int", "hz", "note"):
+    if field.kind in ("int", "hz", "note", "pct"):
         return int(round(value))
     if field.kind == "time":
         return snap_time(float(value))

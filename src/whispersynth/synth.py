@@ -52,10 +52,13 @@ Measured choices and residuals (vita 0.1.0; tests/test_synth.py re-measures them
   pitch is already 3.4 % of P short of it.
 - Version 2 lines at zero (amounts 0 st, resonance 0) render byte-identically to version 1;
   Noise and Oscillator 2 at -60 dB add a signal 60.0 dB down.
+- Version 3 (FM, Distortion, Chorus, Delay, Reverb): `vital_fx.py` has their controls and
+  measured laws; with every version-3 line off a patch sets the same controls as before.
 - Order independence: see _play. A fresh Renderer (or process) renders a patch bit-identically
   every time. After other patches, some renders differ from a fresh Renderer's by a residue
   of control smoothing: with the 0.3 s throw-away, at most 2.5e-7 (-132 dB) over 60 random
-  patches (0.5 s: 4e-9; 0.2 s: 2e-3, too much). The data generator renders each Parquet part
+  patches (0.5 s: 4e-9; 0.2 s: 2e-3, too much). The throw-away runs longer with the distortion
+  or the chorus on (vital_fx.settle_seconds); the reverb keeps a -93 dB trace of earlier renders. The data generator renders each Parquet part
   in a fresh Renderer, so datasets are byte-identical whatever the worker layout, on one
   machine: another CPU renders differently in the last bits (docs/FORMAT.md, "Renders across machines").
 """
@@ -73,13 +76,14 @@ import vita
 
 from .audio import CLIP_SECONDS, PEAK_DB, SAMPLE_RATE, SILENT_DB
 from .errors import AudioError
+from . import vital_fx
 from .spec import FIELD, FIELDS, Patch
 
 VITAL_RATE = 44100
 WAVEFORMS = FIELD["waveform"].choices  # the wavetable's frames, in this order
 FILTER_BLEND = {"Lowpass": 0.0, "Bandpass": 1.0, "Highpass": 2.0}
 DETUNE_RANGE = 2.0  # osc_1_detune_range (semitones); spread = range * raw^2 / 100
-SETTLE_SECONDS = 0.3  # throw-away note: flushes control smoothing (to -132 dB, measured)
+SETTLE_SECONDS = vital_fx.SETTLE_SECONDS  # throw-away note: flushes control smoothing (to -132 dB, measured)
 SETTLE_TAIL = 512 / 44100  # its release (set to zero) finishes within this tail
 # Fixed LFO routes, one per target: (destination, bipolar, semitones per unit amount).
 ROUTES = {
@@ -245,6 +249,7 @@ MAPPING = {
     "noise": _noise,
     "penv_amount": _pitch_envelope,
     "penv_decay": _pitch_envelope,
+    **vital_fx.MAPPING,
 }
 
 
@@ -303,6 +308,7 @@ def _base_preset() -> str:
     settings["sample"] = noise_sample()
     settings.update(BASE_SETTINGS)
     settings.update(V2_SETTINGS)
+    settings.update(vital_fx.SETTINGS)
     for table in settings["wavetables"][:2]:  # oscillators 1 and 2
         table["groups"][0]["components"][0]["keyframes"] = [
             {"position": i, "wave_data": base64.b64encode(f.astype("<f4").tobytes()).decode()}
@@ -356,7 +362,8 @@ def _play(synth, knobs: dict, values: dict, note: int, length: float, seconds: f
         knobs[name].set(float(value))
     for release in RELEASES:  # every envelope, or a reused voice's envelope 2 starts mid-way
         knobs[release].set(0.0)
-    synth.render(note, 1.0, SETTLE_SECONDS - SETTLE_TAIL, SETTLE_SECONDS)
+    settle = vital_fx.settle_seconds(values)  # longer for the distortion and the chorus
+    synth.render(note, 1.0, settle - SETTLE_TAIL, settle)
     for release in RELEASES:  # envelope 3's is always zero (V2_SETTINGS)
         knobs[release].set(float(values.get(release, 0.0)))
     return synth.render(note, 1.0, length, seconds)

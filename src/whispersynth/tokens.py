@@ -1,7 +1,7 @@
 """Settings tokens: one token per field value bin, generated from the parameter specification.
 
-A patch is one token per field in the spec's order, then <eos>: 27 tokens (15 for a
-version-1 vocabulary: its fields are a prefix of version 2's, so are its tokens). Categorical
+A patch is one token per field in the spec's order, then <eos>: 41 tokens (15 for a
+version-1 vocabulary, 27 for version 2's: each version's fields are a prefix of the next's, so are its tokens). Categorical
 values and the special values (None, N/A, 0 ms, -inf dB) have a token each; numeric fields
 are binned on their curve (`Field.bins`). `allowed()` says which tokens may come next, which
 is all a constrained decoder needs.
