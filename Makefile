@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 EXAMPLES := src/whispersynth/examples
 
-.PHONY: setup browser test demo bench model model-v1 model-v2 ablation evaluate clean
+.PHONY: setup browser test demo bench model model-v1 model-v2 ablation evaluate real-presets clean
 
 setup: $(STAMP)
 
@@ -104,12 +104,28 @@ ablation: $(STAMP)
 	$(VENV)/bin/whispersynth export-model $(RUN)/model runs/v1-export
 	sh tools/ablate.sh
 
-# The bundled model's evaluation: the held-out splits (version 1 and 2) with baselines, and the other-synth sounds.
-evaluate: $(STAMP)
+# The real-preset evaluation set (evaluation/real-presets/README.md): factory presets of seven engines
+# from Debian and PyPI, rendered into $(DATA)/real-presets (about 5 min). Installed here when run as root
+# with apt (as CI runs); elsewhere it says what to install.
+REAL_PKGS := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small hexter amsynth \
+  whysynth xsynth-dssi zynaddsubfx-dssi zynaddsubfx-data dssi-dev ladspa-sdk libasound2-dev gcc
+real-presets: $(STAMP)
+	@if ! command -v fluidsynth >/dev/null 2>&1 || [ ! -e /usr/lib/dssi/hexter.so ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(REAL_PKGS) >/dev/null; \
+	  else echo "error: install Debian's $(REAL_PKGS)" >&2; exit 2; fi; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check "dexed-py==0.3.0"
+	[ -f $(DATA)/real-presets/all/dev/sounds.json ] || sh evaluation/real-presets/render_all.sh $(PY) $(DATA)/real-presets
+
+# The bundled model's evaluation: the held-out splits (version 1 and 2) with baselines, the other-synth
+# sounds, and the real-preset set's dev half (its test half is kept for final figures).
+evaluate: $(STAMP) real-presets
 	$(VENV)/bin/whispersynth evaluate --data $(DATA)/test --train $(DATA)/train --baselines --out runs/eval-test
 	$(VENV)/bin/whispersynth evaluate --data $(DATA)/v2-test --train $(DATA)/v2-train --baselines --out runs/eval-v2-test
 	$(VENV)/bin/whispersynth evaluate --sounds evaluation/other-synths --train $(DATA)/train --baselines \
 	  --out runs/eval-other
+	$(VENV)/bin/whispersynth evaluate --sounds $(DATA)/real-presets/all/dev --baselines --out runs/eval-real-dev
 
 clean:
 	rm -rf $(VENV) out

@@ -94,3 +94,27 @@ def test_by_ear_counts_inaudible_differences_as_right_and_audible_ones_as_wrong(
     fixed = ev.with_true(true.replace(voices=3, detune=0.2), true, spec.FIELD["voices"])
     assert fixed.voices == 1 and fixed.detune is None  # the rules' dependents follow the fix
     assert ev.by_ear(true, synth.render(true), true) == {f.name: 1.0 for f in spec.FIELDS}
+
+
+def test_sounds_with_known_notes_get_vitals_init_patch_and_groups(sets, tmp_path):
+    """sounds.json names each sound's played note and groups: the report adds Vital's init patch
+    at that note as a system and a table by group, whose figures are the clips' own."""
+    from typer.testing import CliRunner
+
+    from whispersynth import audio, synth
+    from whispersynth.cli import app
+
+    init_at = {"a.wav": 45, "b.wav": 57, "c.wav": 69}
+    for name, note in init_at.items():
+        audio.write_wav(tmp_path / name, synth.render(ev.VITAL_INIT.replace(note=note)), 16000)
+    groups = {"a.wav": ["engine:x"], "b.wav": ["engine:x", "kind:bass"], "c.wav": ["engine:y"]}
+    (tmp_path / "sounds.json").write_text(json.dumps({n: {"note": init_at[n], "groups": groups[n]} for n in init_at}))
+    r = CliRunner().invoke(app, ["evaluate", "--sounds", str(tmp_path), "--model", str(sets / "model"),
+                                 "--out", str(tmp_path / "rep"), "--candidates", "2"])
+    assert r.exit_code == 0, r.output
+    rep = json.loads((tmp_path / "rep" / "report.json").read_text())
+    init = rep["per_clip"]["Vital init (played note)"]
+    assert max(init["mss"]) < 1e-3 and max(init["logmel_l1"]) < 1e-3  # the sounds are that patch
+    assert rep["groups"] == {"engine:x": [0, 1], "engine:y": [2], "kind:bass": [1]}
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "## By group" in md and "| engine:x | 2 | 0.000 / 0.000 |" in md

@@ -60,6 +60,15 @@ def render(
     typer.echo(f"wrote {target}")
 
 
+@app.command()
+def explain(settings_file: SettingsArg) -> None:
+    """Rank the settings by how much they change this patch's sound: each moved a step up and down
+    (another choice; off, for a line that is on), re-rendered and compared (MSS; see influence.py)."""
+    from . import influence
+
+    typer.echo(influence.report(influence.rank(settings.load(settings_file))), nl=False)
+
+
 PRESET_FORMATS = {".vital": "vital", ".fxp": "fxp"}
 
 
@@ -318,7 +327,7 @@ def evaluate_(
     sounds: Annotated[Optional[Path], typer.Option(help="A folder of any sounds (audio figures only).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Report folder: report.json, report.md, mss.png.")] = Path("runs/eval"),
     model: Annotated[Optional[Path], typer.Option(help="A trained model folder (default: the bundled one).")] = None,
-    baselines: Annotated[bool, typer.Option(help="Also score a random patch, the mean/mode patch and the nearest neighbour.")] = False,
+    baselines: Annotated[bool, typer.Option(help="Also score a random patch and, with --train, the mean/mode patch and the nearest neighbour.")] = False,
     train_dir: Annotated[Optional[Path], typer.Option("--train", help="Training set, for the mean/mode and nearest-neighbour baselines.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Evaluate at most this many clips.")] = 1000,
     nn_limit: Annotated[int, typer.Option(min=1, help="Training clips searched by the nearest-neighbour baseline.")] = 20000,
@@ -337,16 +346,20 @@ def evaluate_(
 
     if (data_dir is None) == (sounds is None):
         raise DataError("give exactly one of --data (a generated split) or --sounds (a folder of sounds)")
+    info: list[dict] = []
     if data_dir is not None:
         clips, truth = ev.load_test_set(data_dir, limit)
     else:
-        clips, _ = ev.load_sounds(sounds, limit)
-        truth = None
+        clips, names = ev.load_sounds(sounds, limit)
+        truth, info = None, ev.sound_info(sounds, names)
     searches = [MatchOptions(search=s.strip(), candidates=candidates, refine=refine, renders=renders, workers=workers,
                              floor=floor) for s in search.split(",")]
     with search_pool(searches[0]) as pool:
         systems = ev.systems_for(model, train_dir, baselines, searches, nn_limit, pool)
-        report = ev.evaluate(clips, truth, systems, source=str(data_dir or sounds), ear=by_ear)
+        if info and all("note" in i for i in info):  # the played notes are known: Vital's init patch at each
+            systems = {"Vital init (played note)": ev.init_patch([i["note"] for i in info]), **systems}
+        report = ev.evaluate(clips, truth, systems, source=str(data_dir or sounds), ear=by_ear,
+                             groups=ev.groups_of(info))
     for path in ev.write_report(report, out):
         typer.echo(f"wrote {path}")
     typer.echo(report.markdown())

@@ -78,6 +78,16 @@ def search_only(renders: int | None, seconds: float | None = None, seed: int = 5
     return run
 
 
+# Vital's init patch (vita 0.1.0's defaults read through the format's laws): one saw voice, no
+# filter, attack 0.15^4 s, decay 1 s, sustain 0 dB, release 0.5476^4 = 90 ms; held as the clips are.
+VITAL_INIT = Patch("Saw", 1, None, None, None, 0.0, 1.0, 0.0, 0.09, None, None, None)
+
+
+def init_patch(notes: list[int]) -> System:
+    """Vital's init patch at each clip's played note (a folder's sounds.json says it)."""
+    return lambda clips: [VITAL_INIT.replace(note=int(n)) for n in notes[: len(clips)]]
+
+
 def random_patch(seed: int = 12345) -> System:
     """A random patch from the training sampler per clip (its own seed, not the data's)."""
     return lambda clips: [sample_patch(clip_rng(seed, i)) for i in range(len(clips))]
@@ -153,6 +163,7 @@ class Result:
     fields_audible: dict[str, float] = field(default_factory=dict)
     fields_by_ear: dict[str, float] = field(default_factory=dict)  # see by_ear
     mss: list[float] = field(default_factory=list)  # per clip, for plots
+    logmel: list[float] = field(default_factory=list)  # per clip, for the groups of a folder of sounds
 
 
 def render_all(patches: list, n: int) -> np.ndarray:
@@ -222,7 +233,7 @@ def score(name: str, clips: np.ndarray, patches: list, truth: list | None, batch
         for k, v in metrics.audio_distances(clips[i : i + batch], renders[i : i + batch]).items():
             per_clip.setdefault(k, []).extend(np.asarray(v, float).tolist())
     summary = {k: {"median": float(np.median(v)), "mean": float(np.mean(v))} for k, v in per_clip.items()}
-    result = Result(name, float(np.mean(valid)), summary, mss=per_clip["mss"])
+    result = Result(name, float(np.mean(valid)), summary, mss=per_clip["mss"], logmel=per_clip["logmel_l1"])
     if truth is not None:
         pairs = [(p, t) for p, t in zip(patches, truth) if p is not None]
         rows = [metrics.field_errors(p, t) for p, t in pairs]
@@ -245,8 +256,9 @@ class Report:
 
     def to_json(self) -> dict:
         return {"source": self.source, "clips": self.clips, **self.extra,
-                "systems": {r.name: {k: v for k, v in r.__dict__.items() if k not in ("name", "mss")}
-                            for r in self.results}}
+                "systems": {r.name: {k: v for k, v in r.__dict__.items() if k not in ("name", "mss", "logmel")}
+                            for r in self.results},
+                "per_clip": {r.name: {"mss": r.mss, "logmel_l1": r.logmel} for r in self.results}}
 
     def markdown(self) -> str:
         names = list(metrics.AUDIO_METRICS)
@@ -266,6 +278,8 @@ class Report:
                           "| field | " + " | ".join(r.name for r in self.results) + " |",
                           "|---" * (len(self.results) + 1) + "|"]
                 lines += self._field_rows(keys, attr)
+        if self.extra.get("groups"):
+            lines += self._group_rows(self.extra["groups"])
         if self.results and self.results[0].fields_by_ear:
             lines += ["", "## Per field, by ear", "", f"Share of clips where the field is right or fixing it changes "
                       f"the match's render by less than {EAR_MSS} MSS (`evaluate.by_ear`).", "",
@@ -273,6 +287,17 @@ class Report:
                       "|---" * (len(self.results) + 1) + "|"]
             lines += self._field_rows(list(self.results[0].fields_by_ear), "fields_by_ear")
         return "\n".join(lines) + "\n"
+
+    def _group_rows(self, groups: dict[str, list[int]]) -> list[str]:
+        """Per group of clips (a folder's sounds.json): mean log-mel L1 and median MSS of each system."""
+        lines = ["", "## By group", "", "Mean log-mel L1 / median MSS over the clips of each group (sounds.json).", "",
+                 "| group | clips | " + " | ".join(r.name for r in self.results) + " |",
+                 "|---" * (len(self.results) + 2) + "|"]
+        for label, idx in sorted(groups.items()):
+            cells = [f"{np.mean([r.logmel[i] for i in idx]):.3f} / {np.median([r.mss[i] for i in idx]):.3f}"
+                     for r in self.results]
+            lines.append(f"| {label} | {len(idx)} | " + " | ".join(cells) + " |")
+        return lines
 
     def _field_rows(self, keys: list[str], attr: str) -> list[str]:
         rows = []
@@ -283,13 +308,13 @@ class Report:
 
 
 def evaluate(clips: np.ndarray, truth: list | None, systems: dict[str, System], source: str,
-             progress: bool = True, ear: bool = False) -> Report:
+             progress: bool = True, ear: bool = False, groups: dict[str, list[int]] | None = None) -> Report:
     from tqdm import tqdm
 
     results = []
     for name, system in tqdm(systems.items(), desc="systems", unit="system", disable=not progress):
         results.append(score(name, clips, system(clips), truth, ear=ear))
-    return Report(source, len(clips), results)
+    return Report(source, len(clips), results, {"groups": groups} if groups else {})
 
 
 def load_test_set(folder: str | Path, limit: int) -> tuple[np.ndarray, list]:
@@ -311,6 +336,28 @@ def load_sounds(folder: str | Path, limit: int) -> tuple[np.ndarray, list[str]]:
     if not clips:
         raise AudioError(f"{folder}: no readable sounds")
     return np.stack(clips), names
+
+
+def sound_info(folder: str | Path, names: list[str]) -> list[dict]:
+    """Each sound's entry in the folder's sounds.json ({file name: {"note": MIDI, "groups": [...]}},
+    optional); DataError if it is there but unreadable."""
+    path = Path(folder) / "sounds.json"
+    if not path.is_file():
+        return [{} for _ in names]
+    try:
+        info = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise DataError(f"{path}: not a readable sounds.json ({e})") from None
+    return [info.get(n, {}) for n in names]
+
+
+def groups_of(info: list[dict]) -> dict[str, list[int]]:
+    """Clip indices by each group label the sounds name."""
+    out: dict[str, list[int]] = {}
+    for i, entry in enumerate(info):
+        for label in entry.get("groups", []):
+            out.setdefault(label, []).append(i)
+    return out
 
 
 def write_report(report: Report, out: str | Path) -> list[Path]:
@@ -352,8 +399,7 @@ def systems_for(model_dir, train: str | Path | None, baselines: bool, searches: 
         found["search only"] = search_only(searches[0].renders, searches[0].seconds, pool=pool, progress=True)
     if baselines:
         found["random"] = random_patch()
-        if train is None:
-            raise DataError("--baselines needs --train (the training set, for mean/mode and nearest neighbour)")
-        found["mean/mode"] = mean_mode(train)
-        found["nearest neighbour"] = NearestNeighbour(train, nn_limit)
+        if train is not None:  # the training set's own baselines
+            found["mean/mode"] = mean_mode(train)
+            found["nearest neighbour"] = NearestNeighbour(train, nn_limit)
     return found

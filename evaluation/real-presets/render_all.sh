@@ -1,0 +1,16 @@
+#!/bin/sh
+# Render the real-preset evaluation set: single held notes from factory presets of seven engines
+# installed from Debian and PyPI (README.md here). Deterministic draws (ZynAddSubFX's own random
+# phases aside); about 5 min on 2 cores. Usage: sh render_all.sh PYTHON [OUT]  (OUT: data/real-presets)
+set -e
+PY=$(realpath "$1")
+cd "$(dirname "$0")"
+export REAL_PRESETS_OUT=$(realpath -m "${2:-../../data/real-presets}")
+mkdir -p "$REAL_PRESETS_OUT" "$HOME/.local/share/amsynth"  # amsynth prints an error without the latter
+gcc -O2 -Wall -o "$REAL_PRESETS_OUT/dssi_render" dssi/dssi_render.c -ldl -lm
+"$PY" scripts/soundfonts.py
+for e in hexter amsynth whysynth xsynth zynaddsubfx; do
+  "$PY" scripts/dssi_engines.py $e
+done
+"$PY" scripts/dexed_engine.py
+"$PY" scripts/collect.py "$REAL_PRESETS_OUT"
