@@ -35,8 +35,8 @@ class MatchOptions:
     between at a categorical field or the note; "beams": beam search; "both": half from each),
     all rendered and ranked by MSS, the best `top_k` kept; with `floor`, plain patches at the
     network's note go first when closer by MSS and by log-mel (`plain_patches`,
-    `closer_by_both`), so no wild guess wins unless it sounds closer; with `refine`, CMA-ES from the ranked candidates within `renders` renders or
-    `seconds` (renders win when both are given), in `workers` processes."""
+    `closer_by_both`); with `refine`, CMA-ES from the ranked candidates within `renders`
+    renders or `seconds` (renders win when both are given), in `workers` processes."""
 
     search: str = "both"
     candidates: int = 8

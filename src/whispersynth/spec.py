@@ -140,7 +140,7 @@ FIELDS: tuple[Field, ...] = (
           special=(None, 0.65), unit="st", bins=(-48.0, 48.0, 0.5), searched=True, default=None, version=2),
     _t("penv_decay", PENV, "Decay", (0.005, 0.5), **V2(PENV, "penv_amount")),
     # Version 3 (docs/FORMAT.md): FM, then the effects in the chain's order. Each line is on in
-    # about as many clips as real presets use it (docs/FORMAT.md, "Version 3 in the sampler").
+    # about as many clips as real presets use it (docs/FORMAT.md, "Version 3 in the data sampler").
     Field("fm_amount", "fixed", FM, "Amount", lo=0.0, hi=1.0, null="Off", sample=(0.05, 0.5), special=(None, 0.75),
           bins=(0.0, 1.0, 0.01), searched=True, default=None, version=3, requires="osc2_wave"),
     Field("dist_type", "choice", DIST, choices=("Soft Clip", "Hard Clip", "Linear Fold", "Sine Fold"), null="Off",

@@ -57,10 +57,11 @@ Measured choices and residuals (vita 0.1.0; tests/test_synth.py re-measures them
 - Order independence: see _play. A fresh Renderer (or process) renders a patch bit-identically
   every time. After other patches, some renders differ from a fresh Renderer's by a residue
   of control smoothing: with the 0.3 s throw-away, at most 2.5e-7 (-132 dB) over 60 random
-  patches (0.5 s: 4e-9; 0.2 s: 2e-3, too much). The throw-away runs longer with the distortion
-  or the chorus on (vital_fx.settle_seconds); the reverb keeps a -93 dB trace of earlier renders. The data generator renders each Parquet part
-  in a fresh Renderer, so datasets are byte-identical whatever the worker layout, on one
-  machine: another CPU renders differently in the last bits (docs/FORMAT.md, "Renders across machines").
+  patches (0.5 s: 4e-9; 0.2 s: 2e-3, too much). The throw-away runs longer with the
+  distortion or the chorus on (vital_fx.settle_seconds); the reverb keeps a -93 dB trace of
+  earlier renders. The data generator renders each Parquet part in a fresh Renderer, so
+  datasets are byte-identical whatever the worker layout, on one machine: another CPU renders
+  differently in the last bits (docs/FORMAT.md, "Renders across machines").
 """
 
 from __future__ import annotations
@@ -83,7 +84,6 @@ VITAL_RATE = 44100
 WAVEFORMS = FIELD["waveform"].choices  # the wavetable's frames, in this order
 FILTER_BLEND = {"Lowpass": 0.0, "Bandpass": 1.0, "Highpass": 2.0}
 DETUNE_RANGE = 2.0  # osc_1_detune_range (semitones); spread = range * raw^2 / 100
-SETTLE_SECONDS = vital_fx.SETTLE_SECONDS  # throw-away note: flushes control smoothing (to -132 dB, measured)
 SETTLE_TAIL = 512 / 44100  # its release (set to zero) finishes within this tail
 # Fixed LFO routes, one per target: (destination, bipolar, semitones per unit amount).
 ROUTES = {
