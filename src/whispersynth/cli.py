@@ -261,6 +261,8 @@ def train_(
     save_every: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 500,
     val_clips: Annotated[int, typer.Option(min=1, help="Validation clips decoded each time.")] = 256,
     augment: Annotated[bool, typer.Option(help="Random gain, noise and time shift on the input audio.")] = False,
+    bf16: Annotated[bool, typer.Option(help="bfloat16 autocast: faster where the CPU has bf16 instructions "
+                                            "(measure with benchmarks/train.py), slower elsewhere.")] = False,
     lora: Annotated[bool, typer.Option(help="Train PEFT LoRA adapters instead of all weights.")] = False,
     init_from: Annotated[Optional[str], typer.Option(help="Start from these weights: a WhisperSynth model folder "
                                                       "(kept whole, widened to --front-end) or pretrained "
@@ -280,7 +282,7 @@ def train_(
     cfg = TrainConfig(data=[str(d) for d in data_dirs], out=str(out), val=str(val) if val else None, size=size, pool=pool,
                       front_end=front_end, steps=steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr,
                       warmup=warmup, loss=loss, sigma=width, sigmas=widths, max_minutes=max_minutes, stop_after=stop_after,
-                      eval_every=eval_every, save_every=save_every, val_clips=val_clips, augment=augment,
+                      eval_every=eval_every, save_every=save_every, val_clips=val_clips, augment=augment, bf16=bf16,
                       lora=lora, init_from=init_from, seed=seed, resume=resume)
     typer.echo(f"wrote {train(cfg)}")
 
