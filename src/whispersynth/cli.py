@@ -110,7 +110,7 @@ def match_(
     start: Annotated[float, typer.Option(min=0.0, help="Analyse the note starting this many seconds in.")] = 0.0,
     model: Annotated[Optional[Path], typer.Option(help="A trained model folder (default: the bundled one).")] = None,
     refine: Annotated[bool, typer.Option(help="Refine the network's guess by CMA-ES on rendered audio (NAME.net.* keeps the guess).")] = False,
-    floor: Annotated[bool, typer.Option(help="Rank plain patches (a saw, a sine) at the network's note beside its guesses.")] = DEFAULT.floor,
+    floor: Annotated[bool, typer.Option(help="Try plain patches (a saw, a sine) at the network's note; one goes first when closer by MSS and log-mel.")] = DEFAULT.floor,
     budget: Annotated[float, typer.Option(min=0.5, help="With --refine: seconds of search per sound.")] = DEFAULT.seconds,
     renders: Annotated[Optional[int], typer.Option(min=1, help="With --refine: renders per sound (instead of --budget).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Render processes (ranking the candidates, and --refine).")] = DEFAULT.workers,

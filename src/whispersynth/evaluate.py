@@ -348,6 +348,8 @@ def sound_info(folder: str | Path, names: list[str]) -> list[dict]:
         info = json.loads(path.read_text())
     except (OSError, ValueError) as e:
         raise DataError(f"{path}: not a readable sounds.json ({e})") from None
+    if not isinstance(info, dict) or not all(isinstance(v, dict) for v in info.values()):
+        raise DataError(f"{path}: expected {{file name: {{\"note\": ..., \"groups\": [...]}}}}")
     return [info.get(n, {}) for n in names]
 
 
