@@ -128,8 +128,8 @@ def test_ranked_candidates_and_the_doubts_search_never_worse_than_greedy(model_d
 def test_plain_patches_follow_the_level_contour():
     true = PATCH.replace(filter_type=None, cutoff=None, attack=0.2, decay=0.3, sustain=-12.0, release=0.4, length=1.5)
     plain = match.plain_patches(synth.render(true), true)
-    assert [p.waveform for p in plain] == list(match.FLOOR_WAVES)
-    p = plain[0]
+    assert [p.waveform for p in plain[:2]] == list(match.FLOOR_WAVES) and {p.note for p in plain} == {60, 72}
+    p = plain[0]  # at the network's note (here the true one, C4, which YIN hears too; and C5)
     assert (p.voices, p.filter_type, p.lfo_target, p.note, p.length) == (1, None, None, true.note, true.length)
     assert abs(p.attack - 0.2) <= 0.02 and abs(p.sustain - true.sustain) < 1.5  # a Square's level contour, as a Saw's
     assert 0.1 <= p.decay <= 0.4 and 0.2 <= p.release <= 0.5  # 1 dB short of sustain, 60 dB down: within the stage
@@ -169,3 +169,10 @@ def test_the_default_match_is_never_further_than_the_plain_patches_at_its_note(m
     assert found[0].distance <= alone[0].distance + 1e-4
     if name == "clicks":  # measured: 0.91 with the floor, 1.28 without
         assert found[0].distance < 0.9 * alone[0].distance
+
+
+@pytest.mark.parametrize(("waveform", "note"), [("Saw", 40), ("Square", 57), ("Sine", 72)])
+def test_estimate_note_hears_the_played_note(waveform, note):
+    p = PATCH.replace(waveform=waveform, note=note, filter_type=None, cutoff=None)
+    assert match.estimate_note(synth.render(p)) == note
+    assert match.estimate_note(np.zeros(audio.CLIP_SAMPLES, np.float32)) is None  # silence has no pitch
