@@ -196,7 +196,9 @@ def closer_by_both(clip: np.ndarray, plain: list[Candidate], best: Candidate) ->
     def logmel(c: Candidate) -> float:
         return float(logmel_l1(clip[None], c.render[None])[0])
 
-    return [c for c in plain if c.distance < best.distance and logmel(c) < logmel(best)]
+    closer = [c for c in plain if c.distance < best.distance]
+    bar = logmel(best) if closer else None  # once, and only when a plain patch is closer by MSS
+    return [c for c in closer if logmel(c) < bar]
 
 
 def find(clip: np.ndarray, model, vocab, options: MatchOptions = MatchOptions(), pool=None,
@@ -208,8 +210,8 @@ def find(clip: np.ndarray, model, vocab, options: MatchOptions = MatchOptions(),
 
     ranked = rank(clip, guesses(clip, model, vocab, options), pool)
     if options.floor:
-        plain = [Guess(p, float("nan")) for p in plain_patches(clip, ranked[0].patch)
-                 if p not in {c.patch for c in ranked}]
+        seen = {c.patch for c in ranked}
+        plain = [Guess(p, float("nan")) for p in plain_patches(clip, ranked[0].patch) if p not in seen]
         ranked = [*closer_by_both(clip, rank(clip, plain, pool), ranked[0]), *ranked]
     if options.refine:
         return [refine_match(clip, ranked, options, pool, progress), *ranked[1 : options.top_k]], ranked[0]

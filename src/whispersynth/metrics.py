@@ -67,7 +67,7 @@ def audible(p: Patch, clip_seconds: float = CLIP_SECONDS) -> dict[str, bool]:
     lfo = (p.lfo_target is not None and p.lfo_rate * sounding >= 1.0
            and p.lfo_depth >= MIN_LFO_DEPTH[p.lfo_target])
     return {**_audible_v1(p, filt, beats, lfo, clip_seconds), **_audible_v2(p, filt, clip_seconds),
-            **_audible_v3(p, min(clip_seconds, p.length + p.release))}
+            **_audible_v3(p, sounding)}
 
 
 def _audible_v1(p: Patch, filt: bool, beats: bool, lfo: bool, clip_seconds: float) -> dict[str, bool]:

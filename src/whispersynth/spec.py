@@ -65,9 +65,11 @@ class Field:
 LOG_STEP = 1.03  # neighbouring token bins of log-curve fields are 3 % apart
 
 
-def _t(name: str, line: str, part: str | None, sample: tuple[float, float], **kw) -> Field:
-    return Field(name, "time", line, part, 0.0, 10.0, curve="log", sample=sample, unit="s",
-                 bins=(0.001, 10.0, LOG_STEP), error="percent", searched=True, **kw)
+def _t(name: str, line: str, part: str | None, sample: tuple[float, float], lo: float = 0.0, hi: float = 10.0,
+       **kw) -> Field:
+    """A time on a log curve, token bins 3 % apart from `lo` (1 ms when 0 ms may be written) to `hi`."""
+    return Field(name, "time", line, part, lo, hi, curve="log", sample=sample, unit="s",
+                 bins=(lo or 0.001, hi, LOG_STEP), error="percent", searched=True, **kw)
 
 
 ADSR, LFO = "ADSR Envelope", "LFO Modulation"
@@ -153,14 +155,12 @@ FIELDS: tuple[Field, ...] = (
           version=3),
     _pct("chorus_depth", CHORUS, "Depth", (10.0, 100.0), **V3(CHORUS, "chorus_rate")),
     _pct("chorus_mix", CHORUS, "Mix", (10.0, 60.0), **V3(CHORUS, "chorus_rate")),
-    Field("delay_time", "time", DELAY, "Time", lo=0.002, hi=4.0, null="Off", curve="log", sample=(0.05, 0.8),
-          special=(None, 0.6), unit="s", bins=(0.002, 4.0, LOG_STEP), error="percent", searched=True, default=None,
-          version=3),
+    _t("delay_time", DELAY, "Time", (0.05, 0.8), lo=0.002, hi=4.0, null="Off", special=(None, 0.6), default=None,
+       version=3),
     _pct("delay_feedback", DELAY, "Feedback", (0.0, 70.0), hi=95.0, **V3(DELAY, "delay_time")),
     _pct("delay_mix", DELAY, "Mix", (10.0, 50.0), **V3(DELAY, "delay_time")),
-    Field("reverb_decay", "time", REVERB, "Decay", lo=0.1, hi=20.0, null="Off", curve="log", sample=(0.3, 8.0),
-          special=(None, 0.5), unit="s", bins=(0.1, 20.0, LOG_STEP), error="percent", searched=True, default=None,
-          version=3),
+    _t("reverb_decay", REVERB, "Decay", (0.3, 8.0), lo=0.1, hi=20.0, null="Off", special=(None, 0.5), default=None,
+       version=3),
     _pct("reverb_size", REVERB, "Size", (10.0, 90.0), **V3(REVERB, "reverb_decay")),
     _pct("reverb_damping", REVERB, "Damping", (0.0, 100.0), **V3(REVERB, "reverb_decay")),
     _pct("reverb_mix", REVERB, "Mix", (10.0, 50.0), **V3(REVERB, "reverb_decay")),
