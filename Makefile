@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 EXAMPLES := src/whispersynth/examples
 
-.PHONY: setup browser test demo bench model model-v1 model-v2 ablation evaluate real-presets clean
+.PHONY: setup browser test demo bench model model-v1 model-v2 v3-data model-v3 ablation evaluate real-presets clean
 
 setup: $(STAMP)
 
@@ -58,6 +58,30 @@ V2TRAIN := $(VENV)/bin/whispersynth train --front-end envelope --batch-size 32 -
 resume = $$([ -d $(1)/checkpoints ] && echo --resume)
 model: model-v2
 	$(VENV)/bin/whispersynth export-model runs/v2-mix3/model src/whispersynth/models/default
+
+# Format version 3 (FM and effects), and training on what producers make (docs/FORMAT.md, "The
+# producer sampler"): the third bundled model (version 2, float16: runs/v2-export) widened to version
+# 3's tokens and trained three ways side by side, at equal time on one CPU (each arm one thread, all
+# three at once; --stop-after with a run's logged step count repeats it anywhere): on uniform version-3
+# clips; with producer-like clips pooled in; and those with the augmentation of real recordings. Each
+# arm keeps version-1 and version-2 clips in the pool. ~10 min of data on 2 cores, then 80 min.
+V3SIGMAS := $(V2SIGMAS),fm_amount=3,dist_drive=2,dist_mix=3,chorus_rate=5,chorus_depth=5,chorus_mix=3,delay_time=3,delay_feedback=3,delay_mix=3,reverb_decay=5,reverb_size=5,reverb_damping=5,reverb_mix=3
+V3MINUTES ?= 80
+V3TRAIN := OMP_NUM_THREADS=1 $(VENV)/bin/whispersynth train --init-from runs/v2-export --front-end envelope --batch-size 32 \
+  --loss soft --sigma $(V3SIGMAS) --val $(DATA)/v3-val --val-clips 300 --save-every 200 --bf16 --steps 3000 --lr 3e-4 \
+  --warmup 100 --eval-every 100000 --max-minutes $(V3MINUTES) --seed 20
+GEN := $(VENV)/bin/whispersynth data generate --part-size 500 --workers 1
+v3-data: $(STAMP)
+	$(GEN) --out $(DATA)/v3-val --n 300 --seed 21 --part-size 300
+	$(GEN) --out $(DATA)/v3-train --n 8000 --seed 20 & $(GEN) --out $(DATA)/v3-prod --n 8000 --seed 30 --sampler producer & wait
+	$(GEN) --out $(DATA)/v1-mix --n 3000 --seed 3 --format-version 1 & $(GEN) --out $(DATA)/v2-mix --n 3000 --seed 10 --format-version 2 & wait
+V3POOL := --data $(DATA)/v1-mix --data $(DATA)/v2-mix --data $(DATA)/v3-train
+model-v3: v3-data
+	[ -f runs/v2-export/model.safetensors ] || $(VENV)/bin/whispersynth export-model runs/v2-mix3/model runs/v2-export
+	$(V3TRAIN) $(V3POOL) --out runs/v3-uniform $(call resume,runs/v3-uniform) > runs/v3-uniform.log 2>&1 & \
+	$(V3TRAIN) $(V3POOL) --data $(DATA)/v3-prod --out runs/v3-producer $(call resume,runs/v3-producer) > runs/v3-producer.log 2>&1 & \
+	$(V3TRAIN) $(V3POOL) --data $(DATA)/v3-prod --augment --out runs/v3-producer-aug $(call resume,runs/v3-producer-aug) \
+	  > runs/v3-producer-aug.log 2>&1 & wait
 
 # The second bundled model (version 1's lines only), float16, in runs/envelope-export.
 model-v1: $(STAMP)

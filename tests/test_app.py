@@ -47,6 +47,28 @@ def test_card_shows_every_settings_line():
         assert f"**{line.split(':')[0]}**" in card
 
 
+def test_a_dropped_loop_is_matched_on_its_notes_with_its_midi_and_replay(model_dir, tmp_path):
+    from whispersynth import phrase
+    from whispersynth.phrase import Note
+
+    notes = [Note(0.05, 0.35, 57, 0, 0.0), Note(0.45, 0.75, 60, 0, -2.0), Note(0.85, 1.3, 64, 0, -1.0)]
+    sf.write(tmp_path / "loop.wav", phrase.render_phrase(PLUCK.replace(release=0.05), notes), 16000)
+    out = tmp_path / "out"
+    out.mkdir()
+    options = web.OPTIONS.__class__(top_k=1, candidates=2, workers=1)
+    result = web.run_match(tmp_path / "loop.wav", out, options, str(model_dir))
+    assert result["notes"] == 3 and result["phrase"] == "A3 C4 E4"
+    (c,) = result["candidates"]
+    assert c["match"].endswith("loop.phrase.wav") and c["png"].endswith("loop.phrase.png")
+    assert [Path(d).name for d in c["downloads"]] == ["loop.txt", "loop.vital", "loop.fxp", "loop.mid"]
+    assert [n for _, _, n, _ in phrase.read_midi(Path(c["downloads"][-1]).read_bytes())] == [57, 60, 64]
+    assert sf.info(result["input"]).duration > 1.3  # A plays the whole loop, not 3 s of its first note
+    assert settings.parse(c["text"]) and np.isfinite(c["distance"])
+    one = web.run_match(tmp_path / "loop.wav", tmp_path, web.OPTIONS.__class__(top_k=1, candidates=2, workers=1,
+                                                                              phrase=False), str(model_dir))
+    assert "phrase" not in one and one["candidates"][0]["match"].endswith("loop.match.wav")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

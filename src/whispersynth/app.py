@@ -30,7 +30,7 @@ from . import audio, match, settings
 from .errors import WhisperSynthError
 
 MAX_MB = 20.0  # uploads larger than this are refused before they are read
-MAX_SECONDS = 60.0  # and so are longer ones: one note is wanted, not a song
+MAX_SECONDS = 60.0  # and so are longer ones: a note or a loop is wanted, not a song
 QUEUE_SIZE = 16  # matches waiting at most; more are refused ("busy, try again")
 KEEP_MINUTES = 60.0  # results and uploads are deleted after this long
 MAX_DISK_MB = 1000.0  # and, oldest first, whenever the working folder grows past this
@@ -59,7 +59,8 @@ def check_upload(path: str | Path | None, max_mb: float = MAX_MB, max_seconds: f
     except (sf.LibsndfileError, RuntimeError):
         return path  # not audio at all: audio.load names the problem
     if seconds > max_seconds:
-        raise UploadError(f"{path.name}: {seconds:.0f} s is over the {max_seconds:.0f} s limit; trim it to the note")
+        raise UploadError(f"{path.name}: {seconds:.0f} s is over the {max_seconds:.0f} s limit; trim it to the note "
+                          "or the loop")
     return path
 
 
@@ -172,6 +173,13 @@ def run_match(path, out: Path, options: match.MatchOptions = OPTIONS, model_dir:
     source = check_upload(path)
     clip = audio.load(source, start=start)
     net, vocab = _model(model_dir)
+    if options.phrase:
+        from . import phrase
+
+        x = phrase.read_phrase(source, start=start)
+        notes = phrase.notes_of(x)
+        if notes is not None:
+            return run_phrase(source, x, notes, out, options, net, vocab, pool)
 
     def show(best, renders):
         if progress is not None:
@@ -185,9 +193,28 @@ def run_match(path, out: Path, options: match.MatchOptions = OPTIONS, model_dir:
     for i, c in enumerate(found):
         names = match.output_names(out, stem, i)
         cands.append({"text": settings.format(c.patch), "distance": c.distance,
-                      **{k: str(v) for k, v in names.items()}})
+                      **{k: str(v) for k, v in names.items()},
+                      "downloads": [str(names[k]) for k in ("txt", "vital", "fxp")]})
     return {"input": str(out / f"{stem}.input.wav"), "candidates": cands,
             "warnings": match.warnings_for(clip)}
+
+
+def run_phrase(source: Path, x, notes, out: Path, options: match.MatchOptions, net, vocab, pool=None) -> dict:
+    """A dropped phrase or loop: one preset for its notes (phrase.match_phrase); B plays the whole
+    phrase back with it, the picture marks the notes, the downloads add the MIDI of the notes."""
+    from . import phrase
+
+    found = phrase.match_phrase(x, notes, net, vocab, options, pool)
+    stem = Path(source).stem or "sound"
+    phrase.write_phrase(out, stem, x, notes, found)
+    audio.write_wav(out / f"{stem}.input.wav", x, audio.SAMPLE_RATE)
+    names = match.output_names(out, stem, 0)
+    mean = found.distance / len(found.scored)
+    return {"input": str(out / f"{stem}.input.wav"), "phrase": phrase.describe(notes, most=16), "notes": len(notes),
+            "candidates": [{"text": settings.format(found.patch), "distance": mean, "match": str(out / f"{stem}.phrase.wav"),
+                            "png": str(out / f"{stem}.phrase.png"),
+                            "downloads": [str(names[k]) for k in ("txt", "vital", "fxp")] + [str(out / f"{stem}.mid")]}],
+            "warnings": match.warnings_for(phrase.note_clip(x, notes, found.scored[0]))}
 
 
 class App:
@@ -248,8 +275,12 @@ def build(app: App):
     def views(result: dict, rank: int):
         c = result["candidates"][rank]
         note = "".join(f"\n\n> ⚠ {w}" for w in result["warnings"])
+        if "phrase" in result:
+            note = (f"\n\n**A phrase of {result['notes']} notes** ({result['phrase']}): one preset for all of them "
+                    "(MSS is the mean over the notes it was scored on); B plays the phrase back with it, the MIDI "
+                    "of the notes is in the downloads." + note)
         return (card(c["text"], c["distance"], rank + 1) + note, c["text"], result["input"], c["match"],
-                c["png"], [c["txt"], c["vital"], c["fxp"]])
+                c["png"], c["downloads"])
 
     def on_match(upload, recorded, top_k, refine, budget, progress=gr.Progress()):
         source = upload or recorded
@@ -290,7 +321,8 @@ def build(app: App):
                     matched = gr.Audio(label="B: the match", type="filepath", elem_id="match-audio",
                                        interactive=False)
                 picture = gr.Image(label="Spectrograms: input | match", elem_id="spectrograms")
-                files = gr.File(label="Downloads: settings .txt, Vital preset .vital, Serum preset .fxp", file_count="multiple",
+                files = gr.File(label="Downloads: settings .txt, Vital preset .vital, Serum preset .fxp (a phrase: and its .mid)",
+                                file_count="multiple",
                                 elem_id="downloads", interactive=False)
         outputs = [summary, text, heard, matched, picture, files]
         go.click(on_match, [upload, recorded, top_k, refine, budget], [state, pick, *outputs], api_name="match")

@@ -115,18 +115,29 @@ def match_(
     renders: Annotated[Optional[int], typer.Option(min=1, help="With --refine: renders per sound (instead of --budget).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Render processes (ranking the candidates, and --refine).")] = DEFAULT.workers,
     fxp: Annotated[bool, typer.Option(help="Also write NAME.fxp, a Serum 1 preset.")] = True,
+    phrase: Annotated[bool, typer.Option(help="An input with several notes (a phrase, a loop) is matched on its notes "
+                                         "and also gets NAME.mid, NAME.phrase.wav and NAME.phrase.png; --no-phrase "
+                                         "matches the first note only.")] = DEFAULT.phrase,
 ) -> None:
     """Find the synth settings that make a sound: writes NAME.txt, NAME.vital, NAME.fxp (Serum),
-    NAME.match.wav, NAME.preview.wav and NAME.png per input, and prints the settings."""
+    NAME.match.wav, NAME.preview.wav and NAME.png per input, and prints the settings. A phrase
+    or loop also gets NAME.mid (the notes found), NAME.phrase.wav (the phrase played back with
+    the preset) and NAME.phrase.png."""
     from . import match as matching
+    from . import phrase as phrases
 
     options = MatchOptions(search=search, candidates=candidates, top_k=top_k, refine=refine, renders=renders,
-                           seconds=budget, workers=workers, floor=floor)
+                           seconds=budget, workers=workers, floor=floor, phrase=phrase)
     files = matching.collect_inputs(inputs)
-    clips, failed = {}, 0
+    clips, notes, failed = {}, {}, 0
     for f in files:  # read every input before the model loads: bad files fail fast
         try:
             clips[f] = load_audio(f, start=start)
+            if options.phrase:
+                x = phrases.read_phrase(f, start=start)
+                found = phrases.notes_of(x)
+                if found is not None:
+                    notes[f] = (x, found)
         except AudioError as e:
             print(f"error: {e}", file=sys.stderr)
             failed += 1
@@ -134,7 +145,10 @@ def match_(
         with matching.search_pool(options) as pool:  # its processes start while the model loads
             net, vocab = matching.load_model(model)
             for f, clip in _progress(clips):
-                _match_one(f, clip, net, vocab, options, pool, out, fxp)
+                if f in notes:
+                    _match_phrase(f, *notes[f], net, vocab, options, pool, out, fxp)
+                else:
+                    _match_one(f, clip, net, vocab, options, pool, out, fxp)
     if failed:
         raise typer.Exit(2)
 
@@ -168,6 +182,23 @@ def _match_one(f: Path, clip, net, vocab, options, pool, out: Path, fxp: bool) -
     typer.echo(settings.format(found[0].patch))
 
 
+def _match_phrase(f: Path, x, notes, net, vocab, options, pool, out: Path, fxp: bool) -> None:
+    """Match a phrase on its notes, write the one-note files (at its lead note) and the phrase's."""
+    from . import match as matching
+    from . import phrase as phrases
+
+    found = phrases.match_phrase(x, notes, net, vocab, options, pool)
+    written = phrases.write_phrase(out, f.stem, x, notes, found, fxp)
+    typer.echo(f"# {f}: {len(notes)} notes ({phrases.describe(notes)}) -> {written[0]} "
+               f"(MSS {found.distance / len(found.scored):.3f} a note, over {len(found.scored)} notes)")
+    typer.echo(settings.format(found.patch))
+    for warning in matching.warnings_for(phrases.note_clip(x, notes, found.scored[0])):
+        print(f"warning: {f.name}: {warning}", file=sys.stderr)
+        if "polyphonic" in warning:
+            print(f"warning: {f.name}: the phrase was transcribed as one voice: a chord is heard as one of its "
+                  "pitches", file=sys.stderr)
+
+
 data_app = typer.Typer(no_args_is_help=True, help="Make, convert and inspect training datasets.")
 app.add_typer(data_app, name="data")
 
@@ -189,11 +220,14 @@ def generate(
     part_size: Annotated[int, typer.Option(min=1, help="Clips per Parquet part file.")] = 500,
     format_version: Annotated[int, typer.Option(min=1, max=VERSION, help="Settings format version the patches "
                                                 "are drawn from (1: no version-2 lines; its datasets are as before).")] = VERSION,
+    sampler: Annotated[str, typer.Option(help="uniform: every field drawn over its range; producer: patches shaped "
+                                         "like designed presets (basses, leads, pads, plucks, keys, bells, brass, "
+                                         "synths; docs/FORMAT.md).")] = "uniform",
 ) -> None:
     """Render random patches into sharded Parquet. A 3 s int16 clip is ~96 KB, so 200k clips
     need ~19 GB; the run refuses to start when the disk cannot hold the set. Killed runs resume
     when the same command is run again."""
-    spec = DatasetSpec(n=n, seed=seed, part_size=part_size, version=format_version)
+    spec = DatasetSpec(n=n, seed=seed, part_size=part_size, version=format_version, sampler=sampler)
     done = data.generate(out, spec, workers=workers, shard=_shard(shard))
     typer.echo(f"{out}: rendered {done} clips; {spec.n_parts - len(data.pending_parts(out, spec))}"
                f" of {spec.n_parts} parts present")
@@ -260,7 +294,7 @@ def train_(
     eval_every: Annotated[int, typer.Option(min=1, help="Validate every N steps.")] = 500,
     save_every: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 500,
     val_clips: Annotated[int, typer.Option(min=1, help="Validation clips decoded each time.")] = 256,
-    augment: Annotated[bool, typer.Option(help="Random gain, noise and time shift on the input audio.")] = False,
+    augment: Annotated[bool, typer.Option(help="What real recordings carry (room/plate reverb, EQ tilt, saturation, noise floor, codec, stereo summed to mono, time shift; whispersynth.augment) on the input audio.")] = False,
     bf16: Annotated[bool, typer.Option(help="bfloat16 autocast: faster where the CPU has bf16 instructions "
                                             "(measure with benchmarks/train.py), slower elsewhere.")] = False,
     lora: Annotated[bool, typer.Option(help="Train PEFT LoRA adapters instead of all weights.")] = False,

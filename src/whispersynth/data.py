@@ -26,7 +26,7 @@ from . import settings, synth
 from .audio import CLIP_SAMPLES, CLIP_SECONDS, PEAK, SAMPLE_RATE, SILENT_PEAK
 from .errors import WhisperSynthError
 from .files import atomic_path, write_text
-from .sampler import clip_rng, sample_patch
+from .sampler import SAMPLERS, clip_rng
 from .spec import FIELDS, VERSION, Patch, table
 
 MAX_DRAWS = 1000
@@ -58,6 +58,11 @@ class DatasetSpec:
     clip_seconds: float = CLIP_SECONDS
     source: str = "vital"  # or where an imported set came from
     version: int = 1  # the settings format version its patches are drawn from (folders before it: 1)
+    sampler: str = "uniform"  # sampler.SAMPLERS: uniform draws, or patches shaped like designed presets
+
+    def __post_init__(self) -> None:
+        if self.sampler not in SAMPLERS:
+            raise DataError(f"sampler {self.sampler!r} does not exist; expected one of {', '.join(SAMPLERS)}")
 
     @property
     def n_parts(self) -> int:
@@ -71,12 +76,13 @@ def part_path(out: Path, part: int) -> Path:
     return out / f"part-{part:05d}.parquet"
 
 
-def draw_clip(renderer: synth.Renderer, seed: int, index: int, version: int = VERSION) -> tuple[Patch, np.ndarray, int]:
-    """Clip `index` of dataset `seed`: a random patch (of a format version) that does not
-    render silent, its audio and how many draws it took."""
-    rng = clip_rng(seed, index)
+def draw_clip(renderer: synth.Renderer, seed: int, index: int, version: int = VERSION,
+              sampler: str = "uniform") -> tuple[Patch, np.ndarray, int]:
+    """Clip `index` of dataset `seed`: a random patch (of a format version, from a sampler of
+    `sampler.SAMPLERS`) that does not render silent, its audio and how many draws it took."""
+    rng, draw = clip_rng(seed, index), SAMPLERS[sampler]
     for draws in range(1, MAX_DRAWS + 1):
-        patch = sample_patch(rng, version=version)
+        patch = draw(rng, version=version)
         raw = renderer.render_vital(patch)
         audio = synth.finish(raw, sample_rate=SAMPLE_RATE, stereo=False, normalize=False)
         peak = float(np.abs(audio).max())
@@ -112,7 +118,7 @@ def render_part(out: Path, spec: DatasetSpec, part: int) -> int:
     renderer = synth.Renderer()
     rows = []
     for i in spec.part_range(part):
-        rows.append(to_row(i, *draw_clip(renderer, spec.seed, i, spec.version)))
+        rows.append(to_row(i, *draw_clip(renderer, spec.seed, i, spec.version, spec.sampler)))
         if _progress is not None:
             with _progress.get_lock():
                 _progress.value += 1
@@ -163,7 +169,7 @@ def load_clips(folder: Path, limit: int) -> tuple[np.ndarray, list[Patch]]:
 def _check_spec(out: Path, spec: DatasetSpec) -> None:
     meta = out / "dataset.json"
     if meta.exists():
-        old = {"version": 1, **json.loads(meta.read_text())}  # folders made before versions are version 1
+        old = {"version": 1, "sampler": "uniform", **json.loads(meta.read_text())}  # older folders: version 1, uniform
         if old != asdict(spec):
             raise DataError(f"{out} already holds a different dataset ({old}); use another folder")
     else:

@@ -43,6 +43,7 @@ class MatchOptions:
     top_k: int = 1
     floor: bool = True
     refine: bool = False
+    phrase: bool = True  # an input with several notes is matched on them (whispersynth.phrase)
     renders: int | None = None
     seconds: float | None = 12.0
     workers: int = os.cpu_count() or 1

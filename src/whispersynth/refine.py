@@ -134,19 +134,21 @@ def categorical_key(p: Patch) -> tuple:
     return (p.waveform, p.voices, p.filter_type, p.lfo_target, p.note)
 
 
-def refine(target: np.ndarray, starts: list[Patch], renders: int | None = None, seconds: float | None = None,
-           pool=None, seed: int = 0, progress: Callable[[float, int], None] | None = None) -> Refined:
+def refine(target: np.ndarray | None, starts: list[Patch], renders: int | None = None, seconds: float | None = None,
+           pool=None, seed: int = 0, progress: Callable[[float, int], None] | None = None,
+           scorer: Callable[[list[Patch]], list[float]] | None = None) -> Refined:
     """CMA-ES from each distinct categorical choice among `starts` (best first), within a budget
     of `renders` renders and/or `seconds` (match.MatchOptions has the defaults), rendering in
     `pool` (see render_pool) or in this process; returns the best patch found, never worse
-    than the best start."""
+    than the best start. `scorer` (with a `renders` count, as `Scorer`) replaces the MSS to
+    `target`: a phrase scores a patch over several notes (phrase.PhraseScorer)."""
     import cma
 
     if renders is None and seconds is None:
         raise ValueError("refine needs a budget: renders or seconds")
 
     t0 = time.perf_counter()
-    scorer = Scorer(target, pool)
+    scorer = scorer if scorer is not None else Scorer(target, pool)
     workers = getattr(pool, "_processes", 1) if pool is not None else 1
     runs: dict[tuple, Patch] = {}
     for p in starts:

@@ -7,8 +7,11 @@ import math
 
 import numpy as np
 
+from . import archetypes
+from .archetypes import Archetype, Draw
 from .audio import CLIP_SECONDS
-from .spec import LFO_DEPTH_SAMPLE, VERSION, Field, Patch, allowed_choices, null_rule, off_value, snap, table
+from .spec import (LFO_DEPTH_RANGE, LFO_DEPTH_SAMPLE, VERSION, Field, Patch, allowed_choices, null_rule, off_value,
+                   snap, table)
 
 MIN_TAIL = 0.05  # shortest release range kept when the note fills the clip
 # With FM on, oscillator 2 is at its quietest level (-60 dB: a modulator not heard) this often:
@@ -28,14 +31,23 @@ def sample_order(fields: tuple[Field, ...]) -> tuple[Field, ...]:
     return tuple(order)
 
 
-def sample_range(field: Field, values: dict) -> tuple[float, float]:
-    """The musical range a field is drawn from, given the values drawn before it."""
+def sample_range(field: Field, values: dict, draw: Draw | None = None) -> tuple[float, float]:
+    """The musical range a field is drawn from, given the values drawn before it (and an
+    archetype's range for it, kept within what the field may hold)."""
+    given = draw.range if draw is not None else None
+    if isinstance(given, dict):
+        given = given.get(values[field.given])
     if field.name == "lfo_depth":
-        return LFO_DEPTH_SAMPLE[values["lfo_target"]]
-    lo, hi = field.sample
+        lo, hi = LFO_DEPTH_SAMPLE[values["lfo_target"]]
+        bounds = LFO_DEPTH_RANGE[values["lfo_target"]]
+    else:
+        (lo, hi), bounds = field.sample, (field.lo, field.hi)
+    if given is not None:
+        lo, hi = archetypes.absolute(draw, values) if draw.relative else given
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
     if field.name == "release":  # a release longer than the tail after note-off is cut
         hi = min(hi, max(MIN_TAIL, CLIP_SECONDS - values["length"]))
-    return lo, hi
+    return min(lo, hi), hi
 
 
 def _modulator(field: Field, values: dict) -> bool:
@@ -43,19 +55,28 @@ def _modulator(field: Field, values: dict) -> bool:
     return field.name == "osc2_level" and values.get("fm_amount") is not None
 
 
-def _draw(field: Field, rng: np.random.Generator, values: dict):
+def _draw(field: Field, rng: np.random.Generator, values: dict, draw: Draw | None = None):
     rule = null_rule(field, values)
     if rule is True:
         return off_value(field)
     if _modulator(field, values) and rng.random() < SILENT_MODULATOR:
         return field.lo
-    if field.special is not None and rng.random() < field.special[1]:
-        if field.special[0] is not None or rule is None:
-            return field.special[0]
+    special = field.special
+    if special is not None and draw is not None and draw.special is not None:
+        special = (special[0], draw.special)
+    if special is not None and rng.random() < special[1]:
+        if special[0] is not None or rule is None:
+            return special[0]
+    if draw is not None and draw.point is not None and rng.random() < draw.point[1]:
+        return snap(field, draw.point[0])
+    if draw is not None and draw.choices is not None:
+        value = archetypes.chosen(draw, rng, allowed_choices(field, values) if field.kind == "choice" else None)
+        if value is not None:
+            return snap(field, value)
     if field.kind == "choice":
         choices = allowed_choices(field, values)
         return choices[int(rng.integers(len(choices)))]
-    lo, hi = sample_range(field, values)
+    lo, hi = sample_range(field, values, draw)
     if field.kind in ("int", "note"):
         return int(rng.integers(int(lo), int(hi) + 1))
     if field.curve == "log":
@@ -63,14 +84,25 @@ def _draw(field: Field, rng: np.random.Generator, values: dict):
     return snap(field, rng.uniform(lo, hi))
 
 
-def sample_patch(rng: np.random.Generator, patch_type: type = Patch, version: int = VERSION):
+def sample_patch(rng: np.random.Generator, patch_type: type = Patch, version: int = VERSION,
+                 archetype: Archetype | None = None):
     """Draw one random valid patch (every field value reachable, see spec.FIELDS) of a format
-    version: the fields a later version added stay off (version 1 draws exactly as before)."""
+    version: the fields a later version added stay off (version 1 draws exactly as before).
+    An archetype draws some fields its own way (`archetypes.Draw`); the rules stay the table's."""
     values: dict = {}
     fields = patch_type.FIELDS if patch_type is not Patch else table(version)
+    draws = archetype.draws if archetype is not None else {}
     for field in sample_order(fields):
-        values[field.name] = _draw(field, rng, values)
+        values[field.name] = _draw(field, rng, values, draws.get(field.name))
     return patch_type(**values)
+
+
+def producer_patch(rng: np.random.Generator, version: int = VERSION) -> Patch:
+    """A patch shaped like a designed preset: an archetype picked by its share, then drawn."""
+    return sample_patch(rng, version=version, archetype=archetypes.pick(rng))
+
+
+SAMPLERS = {"uniform": sample_patch, "producer": producer_patch}  # a dataset's `sampler`
 
 
 def in_support(patch) -> bool:

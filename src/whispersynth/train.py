@@ -19,6 +19,7 @@ from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments, TrainerCallba
 from transformers.trainer_callback import ExportableState
 from transformers.trainer_utils import get_last_checkpoint
 
+from . import augment as augment_
 from . import metrics
 from . import model as M
 from .data import DataError, load_clips, read_part, read_spec
@@ -116,21 +117,11 @@ class Collator:
     def __call__(self, rows: list[dict]) -> dict:
         audio = torch.from_numpy(np.stack([r["audio"] for r in rows]).astype(np.float32) / 32767)
         if self.augment:
-            audio = augment(audio)
+            audio = augment_.batch(audio)
         labels = torch.from_numpy(np.stack([r["labels"] for r in rows]))
         start = torch.full((len(rows), 1), BOS, dtype=labels.dtype)
         return {"input_features": self.front(audio), "labels": labels,
                 "decoder_input_ids": torch.cat([start, labels[:, :-1]], dim=1)}
-
-
-def augment(audio: torch.Tensor) -> torch.Tensor:
-    """Gain (+-6 dB), a little noise (-60..-40 dB) and a time shift of up to 10 ms, per clip."""
-    n = audio.shape[0]
-    gain = 10 ** (torch.empty(n, 1).uniform_(-6, 6) / 20)
-    noise = torch.randn_like(audio) * 10 ** (torch.empty(n, 1).uniform_(-60, -40) / 20)
-    shifts = torch.randint(0, 161, (n,)).tolist()
-    out = torch.stack([torch.nn.functional.pad(a[: a.numel() - s], (s, 0)) for a, s in zip(audio, shifts)])
-    return (out * gain + noise).clamp(-1, 1)
 
 
 # ---------------------------------------------------------------- loss
