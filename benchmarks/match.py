@@ -3,7 +3,8 @@
 Figures measured in one run: the network alone (log-mel + constrained greedy decoding), for
 single clips and for a batch; the default match (`match.find` with the default MatchOptions:
 the network's candidates, each rendered and ranked by MSS to the input, in the render pool);
-the time to write every output file; and the peak memory (RSS) of the process. Uses the
+the time to write every output file; the command's check of whether an input is a phrase
+(`phrase.notes_of`); and the peak memory (RSS) of the process. Uses the
 bundled model, or `--model DIR`. Targets: the network within 100 ms per 3 s clip, the whole
 default match within 1.5 s per clip after start-up.
 
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from whispersynth import match, synth
+from whispersynth import match, phrase, synth
 from whispersynth import model as M
 from whispersynth.audio import CLIP_SECONDS
 from whispersynth.data import draw_clip
@@ -54,6 +55,10 @@ def main() -> None:
             for i, (c, f) in enumerate(zip(clips, found)):
                 match.write_match(Path(out), f"clip{i}", c, f)
             writing = (time.perf_counter() - t0) / len(clips)
+    phrase.notes_of(clips[0])  # warm-up: librosa's first call compiles
+    t0 = time.perf_counter()
+    phrases = sum(phrase.notes_of(c) is not None for c in clips)
+    check = (time.perf_counter() - t0) / len(clips)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f"{len(clips)} clips of {CLIP_SECONDS:.0f} s; fraction of real time = seconds per clip / {CLIP_SECONDS:.0f} s")
@@ -62,7 +67,9 @@ def main() -> None:
     print(f"default match ({o.search}, {o.candidates} candidates rendered and ranked, {o.workers} workers): "
           f"{1000 * whole:6.1f} ms/clip  = 1/{CLIP_SECONDS / whole:.0f} of real time")
     print(f"writing its files (.txt .vital .fxp .match.wav .preview.wav .png): {1000 * writing:6.1f} ms/clip")
-    print(f"whole default match after start-up: {whole + writing:.2f} s/clip (target <= 1.5 s)")
+    print(f"the command's phrase check (is it one note? YIN first, pYIN only if it may be a phrase): "
+          f"{1000 * check:6.1f} ms/clip ({phrases} of {len(clips)} single notes taken for phrases)")
+    print(f"whole default match after start-up: {whole + writing + check:.2f} s/clip (target <= 1.5 s)")
     print(f"peak RSS: {rss:.0f} MB")
 
 

@@ -30,8 +30,8 @@ from whispersynth.sampler import clip_rng, producer_patch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "evaluation"))
 import make_other_synths as other  # noqa: E402
 
-PITCHED = {"moog-bass": 36, "fm-bell": 72, "fm-epiano": 60, "organ": 60, "pwm-lead": 67, "supersaw": 57,
-           "acid-bass": 36, "filter-pluck": 60, "fifth-lead": 64, "ks-pluck": 64}
+PITCHED = {"moog-bass": 36, "fm-bell": 72, "fm-epiano": 60, "organ": 55, "pwm-lead": 67, "supersaw": 57,
+           "acid-bass": 45, "filter-pluck": 59, "fifth-lead": 69, "ks-pluck": 64}  # each sound's MIDI note
 NOTES = 8
 
 
@@ -53,14 +53,19 @@ def sampled(name: str, notes: list[phrase.Note]) -> np.ndarray:
     return (out * (audio.PEAK / np.abs(out).max())).astype(np.float32)
 
 
+def nearest(truth: list[phrase.Note], m: phrase.Note) -> phrase.Note:
+    return min(truth, key=lambda t: abs(t.onset - m.onset))
+
+
 def held_out(truth: list[phrase.Note], found: list[phrase.Note], used: list[int]) -> list[int]:
     """True notes that no note the phrase match used (listened to or scored on) lies on (50 ms)."""
     onsets = [found[i].onset for i in used]
     return [i for i, m in enumerate(truth) if all(abs(m.onset - o) > 0.05 for o in onsets)]
 
 
-def distance_on(x: np.ndarray, truth: list[phrase.Note], indices: list[int], p) -> float:
-    ts = phrase.targets(x, truth, indices)
+def distance_on(x: np.ndarray, truth: list[phrase.Note], indices: list[int], p, ref: int) -> float:
+    """Mean MSS of patch p on the true notes `indices`, p's Note line playing the true pitch `ref`."""
+    ts = phrase.targets(x, truth, indices, ref)
     return float(np.mean([phrase.note_distance((t, p)) for t in ts]))
 
 
@@ -78,8 +83,8 @@ def one(x: np.ndarray, truth: list[phrase.Note], net, vocab, options, pool) -> d
     if not hold:
         return {**row, "phrase_match": True, "held_out": 0}
     return {**row, "phrase_match": True, "held_out": len(hold),
-            "phrase_distance": distance_on(x, truth, hold, pm.patch),
-            "first_note_distance": distance_on(x, truth, hold, first)}
+            "phrase_distance": distance_on(x, truth, hold, pm.patch, nearest(truth, found[pm.scored[0]]).pitch),
+            "first_note_distance": distance_on(x, truth, hold, first, truth[0].pitch)}
 
 
 def main() -> None:

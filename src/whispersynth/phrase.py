@@ -266,23 +266,28 @@ def spread(chosen: list[int], n: int, k: int) -> list[int]:
     return sorted(out)
 
 
-def at_note(p: Patch, note: Note, window: float) -> Patch:
-    """The patch playing one note of the phrase: its pitch, and its length (within the window)."""
-    return p.replace(note=min(127, max(0, note.pitch)), length=min(note.length, window, FIELD["length"].hi))
+def at_note(p: Patch, t: Target) -> Patch:
+    """The patch playing one note of the phrase: moved by the note's interval from the patch's
+    reference note, held its length (within its window)."""
+    return p.replace(note=min(127, max(0, p.note + t.shift)), length=min(t.note.length, t.window, FIELD["length"].hi))
 
 
 @dataclass(frozen=True)
 class Target:
-    """One note a candidate is scored on: its standard clip and its window in samples."""
+    """One note a candidate is scored on: its standard clip, its window, and its interval from
+    the reference note the candidates' Note line plays (semitones)."""
 
     clip: np.ndarray
     note: Note
     window: float  # s
+    shift: int = 0
 
 
-def targets(x: np.ndarray, notes: list[Note], indices: list[int]) -> list[Target]:
+def targets(x: np.ndarray, notes: list[Note], indices: list[int], ref: int) -> list[Target]:
+    """The notes `indices` as targets, their intervals measured from the pitch `ref`."""
     total = x.size / SAMPLE_RATE
-    return [Target(note_clip(x, notes, i), notes[i], window_end(notes, i, total) - notes[i].onset) for i in indices]
+    return [Target(note_clip(x, notes, i), notes[i], window_end(notes, i, total) - notes[i].onset, notes[i].pitch - ref)
+            for i in indices]
 
 
 def _windowed(rendered: np.ndarray, window: float) -> np.ndarray | None:
@@ -299,7 +304,7 @@ def note_distance(job: tuple[Target, Patch]) -> float:
 
     t, p = job
     try:
-        rendered = _windowed(synth.render(at_note(p, t.note, t.window)), t.window)
+        rendered = _windowed(synth.render(at_note(p, t)), t.window)
     except AudioError:
         rendered = None
     return float(mss(t.clip[None], (np.zeros_like(t.clip) if rendered is None else rendered)[None])[0])
@@ -321,7 +326,8 @@ class PhraseScorer:
 
 @dataclass(frozen=True)
 class PhraseMatch:
-    patch: Patch  # at the lead (first scored) note's pitch and length
+    patch: Patch  # playing the lead (first scored) note: its Note line, and the note's length
+    transpose: int  # the patch's note minus the lead's heard pitch (an octave where a sub-oscillator or FM fools the ear)
     distance: float  # summed over the scored notes
     per_note: list[float]
     listened: list[int]  # the notes the network heard (besides the 3 s after the first onset)
@@ -340,14 +346,15 @@ def match_phrase(x: np.ndarray, notes: list[Note], model, vocab, options, pool=N
     listened = clearest(notes, total, LISTEN)
     scored = spread(listened, len(notes), SCORE)
     lead = notes[scored[0]]
+    heard = [(audio.standardize(x, SAMPLE_RATE), notes[0].pitch), *((note_clip(x, notes, i), notes[i].pitch) for i in listened)]
     pool_of: dict[Patch, Guess] = {}
-    for clip in [audio.standardize(x, SAMPLE_RATE), *(note_clip(x, notes, i) for i in listened)]:
+    for clip, pitch in heard:  # each candidate keeps its note relative to the pitch heard in its clip
         found = matching.guesses(clip, model, vocab, options)
         plain = matching.plain_patches(clip, found[0].patch) if options.floor else []
         for g in [*found, *(Guess(p, math.nan) for p in plain)]:
-            pool_of.setdefault(g.patch.replace(note=lead.pitch), g)
+            pool_of.setdefault(g.patch.replace(note=min(127, max(0, g.patch.note + lead.pitch - pitch))), g)
     patches = list(pool_of)
-    scorer = PhraseScorer(targets(x, notes, scored), pool)
+    scorer = PhraseScorer(targets(x, notes, scored, lead.pitch), pool)
     ds = scorer(patches)
     order = [int(i) for i in np.argsort(ds)]
     best, best_d = patches[order[0]], float(ds[order[0]])
@@ -357,8 +364,14 @@ def match_phrase(x: np.ndarray, notes: list[Note], model, vocab, options, pool=N
         found = refine(None, [patches[i] for i in order], renders=options.renders, seconds=options.seconds,
                        pool=pool, progress=progress, scorer=scorer)
         best, best_d = found.patch, found.distance
-    per_note = [note_distance((t, best)) for t in targets(x, notes, scored)]
-    return PhraseMatch(at_note(best, lead, lead.length), best_d, per_note, listened, scored)
+    per_note = [note_distance((t, best)) for t in targets(x, notes, scored, lead.pitch)]
+    lead_target = Target(np.zeros(0, np.float32), lead, lead.length)
+    return PhraseMatch(at_note(best, lead_target), best.note - lead.pitch, best_d, per_note, listened, scored)
+
+
+def played(notes: list[Note], found: PhraseMatch) -> list[Note]:
+    """The notes as the matched preset plays them (moved by `transpose`): the MIDI and the replay's."""
+    return [dataclasses.replace(m, pitch=min(127, max(0, m.pitch + found.transpose))) for m in notes]
 
 
 # ---------------------------------------------------------------- what a producer takes away
@@ -450,8 +463,8 @@ def write_phrase(out_dir, stem: str, x: np.ndarray, notes: list[Note], found: Ph
     candidate = matching.Candidate(found.patch, math.nan, rendered, float(mss(clip[None], rendered[None])[0]))
     written = matching.write_match(out_dir, stem, clip, [candidate], fxp)
     mid, wav, png = (out_dir / f"{stem}{suffix}" for suffix in (".mid", ".phrase.wav", ".phrase.png"))
-    write_bytes(mid, midi_bytes(notes))
-    replayed = replay(found.patch, notes)
+    write_bytes(mid, midi_bytes(played(notes, found)))
+    replayed = replay(found.patch, played(notes, found))
     audio.write_wav(wav, replayed, synth.VITAL_RATE)
     plot_phrase(png, x, mono16(replayed), notes)
     return [*written, mid, wav, png]

@@ -1,0 +1,50 @@
+"""Compare the default match of several `evaluate` reports on the same set, side by side: mean
+log-mel L1 and median MSS overall and per group (sounds.json), and the clips where the match is
+further from the input than Vital's init patch at the played note (by log-mel), as the model
+card reports them.
+
+    .venv/bin/python tools/compare_evals.py NAME=runs/eval-a/report.json NAME2=runs/eval-b/report.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+INIT = "Vital init (played note)"
+
+
+def match_system(report: dict) -> str:
+    return next(s for s in report["per_clip"] if s.startswith("match"))
+
+
+def figures(report: dict, clips: list[int] | None = None) -> tuple[float, float, int | None]:
+    per = report["per_clip"][match_system(report)]
+    idx = list(range(len(per["mss"]))) if clips is None else clips
+    logmel, mss = np.asarray(per["logmel_l1"])[idx], np.asarray(per["mss"])[idx]
+    further = None
+    if INIT in report["per_clip"]:
+        further = int(np.sum(logmel > np.asarray(report["per_clip"][INIT]["logmel_l1"])[idx]))
+    return float(np.mean(logmel)), float(np.median(mss)), further
+
+
+def main(args: list[str]) -> None:
+    reports = {name: json.load(open(path)) for name, path in (a.split("=", 1) for a in args)}
+    names = list(reports)
+    first = reports[names[0]]
+    print("| group | clips | " + " | ".join(f"{n}: mean log-mel / median MSS / further than init" for n in names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    rows = [("all", None)] + sorted(first.get("groups", {}).items())
+    for group, clips in rows:
+        cells = []
+        for n in names:
+            lm, ms, fu = figures(reports[n], clips)
+            cells.append(f"{lm:.3f} / {ms:.3f}" + (f" / {fu}" if fu is not None else ""))
+        count = len(clips) if clips is not None else len(first["per_clip"][match_system(first)]["mss"])
+        print(f"| {group} | {count} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
