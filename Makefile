@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 EXAMPLES := src/whispersynth/examples
 
-.PHONY: setup browser test demo bench model model-v1 model-v2 v3-data model-v3 ablation evaluate real-presets clean
+.PHONY: setup browser test demo bench model model-v1 model-v2 v3-data model-v3 evaluate-v3 ablation evaluate real-presets clean
 
 setup: $(STAMP)
 
@@ -75,13 +75,26 @@ v3-data: $(STAMP)
 	$(GEN) --out $(DATA)/v3-val --n 300 --seed 21 --part-size 300
 	$(GEN) --out $(DATA)/v3-train --n 8000 --seed 20 & $(GEN) --out $(DATA)/v3-prod --n 8000 --seed 30 --sampler producer & wait
 	$(GEN) --out $(DATA)/v1-mix --n 3000 --seed 3 --format-version 1 & $(GEN) --out $(DATA)/v2-mix --n 3000 --seed 10 --format-version 2 & wait
+V2FILES := config.json generation_config.json model.safetensors vocab.json
 V3POOL := --data $(DATA)/v1-mix --data $(DATA)/v2-mix --data $(DATA)/v3-train
 model-v3: v3-data
-	[ -f runs/v2-export/model.safetensors ] || $(VENV)/bin/whispersynth export-model runs/v2-mix3/model runs/v2-export
+	# the third bundled model's files as git holds them (what `make model` exported from runs/v2-mix3)
+	[ -f runs/v2-export/model.safetensors ] || (mkdir -p runs/v2-export && for f in $(V2FILES); do \
+	  git show adcce91:src/whispersynth/models/default/$$f > runs/v2-export/$$f || exit 1; done)
 	$(V3TRAIN) $(V3POOL) --out runs/v3-uniform $(call resume,runs/v3-uniform) > runs/v3-uniform.log 2>&1 & \
 	$(V3TRAIN) $(V3POOL) --data $(DATA)/v3-prod --out runs/v3-producer $(call resume,runs/v3-producer) > runs/v3-producer.log 2>&1 & \
 	$(V3TRAIN) $(V3POOL) --data $(DATA)/v3-prod --augment --out runs/v3-producer-aug $(call resume,runs/v3-producer-aug) \
 	  > runs/v3-producer-aug.log 2>&1 & wait
+
+# The three arms, exported as they would ship (float16), scored one at a time on the real-preset dev
+# half beside the bundled model (`make evaluate` scores it into runs/eval-real-dev).
+V3ARMS := uniform producer producer-aug
+evaluate-v3: $(STAMP) real-presets
+	for a in $(V3ARMS); do $(VENV)/bin/whispersynth export-model runs/v3-$$a/model runs/v3-$$a-export && \
+	  $(VENV)/bin/whispersynth evaluate --sounds $(DATA)/real-presets/all/dev --model runs/v3-$$a-export \
+	    --out runs/eval-real-dev-v3-$$a --limit 1000 || exit 1; done
+	$(PY) tools/compare_evals.py bundled=runs/eval-real-dev/report.json \
+	  $(foreach a,$(V3ARMS),$(a)=runs/eval-real-dev-v3-$(a)/report.json)
 
 # The second bundled model (version 1's lines only), float16, in runs/envelope-export.
 model-v1: $(STAMP)
