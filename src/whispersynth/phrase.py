@@ -73,7 +73,7 @@ def _frames_db(x: np.ndarray) -> np.ndarray:
     return 20 * np.log10(np.maximum(rms, 1e-10) / max(float(rms.max()), 1e-10))
 
 
-def _pitch_track(x: np.ndarray, precise: bool = True) -> np.ndarray:
+def _pitch_track(x: np.ndarray, db: np.ndarray, precise: bool = True) -> np.ndarray:
     """MIDI pitch per frame (NaN where unvoiced), by pYIN; or (not `precise`) by YIN, 70 times
     faster, NaN only where the level is 30 dB under the loudest frame."""
     import librosa
@@ -83,8 +83,8 @@ def _pitch_track(x: np.ndarray, precise: bool = True) -> np.ndarray:
                                      center=True)
         return 69 + 12 * np.log2(np.where(voiced & np.isfinite(f0), f0, np.nan) / 440.0)
     f0 = librosa.yin(x, fmin=FMIN, fmax=FMAX, sr=SAMPLE_RATE, frame_length=2048, hop_length=HOP, center=True)
-    db = _frames_db(x)[: f0.size]
-    return np.where(db[: f0.size] > -30.0, 69 + 12 * np.log2(f0 / 440.0), np.nan)
+    n = min(f0.size, db.size)
+    return np.where(db[:n] > -30.0, 69 + 12 * np.log2(f0[:n] / 440.0), np.nan)
 
 
 def _onset_frames(x: np.ndarray) -> np.ndarray:
@@ -139,7 +139,8 @@ def find_notes(x: np.ndarray, precise: bool = True) -> list[Note]:
     x = np.asarray(x, dtype=np.float32)
     if x.size < 4 * HOP:
         return []
-    db, midi = _frames_db(x), _pitch_track(x, precise)
+    db = _frames_db(x)
+    midi = _pitch_track(x, db, precise)
     n = min(len(db), len(midi))
     db, midi = db[:n], midi[:n]
     bounds = boundaries(x, midi, n)
@@ -354,7 +355,7 @@ def match_phrase(x: np.ndarray, notes: list[Note], model, vocab, options, pool=N
         for g in [*found, *(Guess(p, math.nan) for p in plain)]:
             pool_of.setdefault(g.patch.replace(note=min(127, max(0, g.patch.note + lead.pitch - pitch))), g)
     patches = list(pool_of)
-    scorer = PhraseScorer(targets(x, notes, scored, lead.pitch), pool)
+    scorer = PhraseScorer(targets(x, notes, scored, lead.pitch), pool)  # the scored notes' clips, made once
     ds = scorer(patches)
     order = [int(i) for i in np.argsort(ds)]
     best, best_d = patches[order[0]], float(ds[order[0]])
@@ -364,7 +365,7 @@ def match_phrase(x: np.ndarray, notes: list[Note], model, vocab, options, pool=N
         found = refine(None, [patches[i] for i in order], renders=options.renders, seconds=options.seconds,
                        pool=pool, progress=progress, scorer=scorer)
         best, best_d = found.patch, found.distance
-    per_note = [note_distance((t, best)) for t in targets(x, notes, scored, lead.pitch)]
+    per_note = [note_distance((t, best)) for t in scorer.scored]
     lead_target = Target(np.zeros(0, np.float32), lead, lead.length)
     return PhraseMatch(at_note(best, lead_target), best.note - lead.pitch, best_d, per_note, listened, scored)
 
@@ -500,9 +501,7 @@ def plot_phrase(png, x: np.ndarray, replayed: np.ndarray, notes: list[Note]) -> 
 
 def mono16(replayed: np.ndarray) -> np.ndarray:
     """A 44.1 kHz stereo replay as 16 kHz mono (for the picture)."""
-    import soxr
-
-    return soxr.resample(replayed.mean(axis=0), synth.VITAL_RATE, SAMPLE_RATE, quality="HQ").astype(np.float32)
+    return synth.finish(replayed, sample_rate=SAMPLE_RATE, stereo=False, normalize=False)
 
 
 # ---------------------------------------------------------------- generated phrases (tests, measurements)
