@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 EXAMPLES := src/whispersynth/examples
 
-.PHONY: setup browser test demo bench model model-v1 model-v2 v3-data model-v3 evaluate-v3 ablation evaluate real-presets clean
+.PHONY: setup browser test demo bench model model-v1 model-v2 v3-data model-v3 v3-mix-data model-v3-mix evaluate-v3 ablation evaluate real-presets clean
 
 setup: $(STAMP)
 
@@ -85,6 +85,17 @@ model-v3: v3-data
 	$(V3TRAIN) $(V3POOL) --data $(DATA)/v3-prod --out runs/v3-producer $(call resume,runs/v3-producer) > runs/v3-producer.log 2>&1 & \
 	$(V3TRAIN) $(V3POOL) --data $(DATA)/v3-prod --augment --out runs/v3-producer-aug $(call resume,runs/v3-producer-aug) \
 	  > runs/v3-producer-aug.log 2>&1 & wait
+
+# The producer arm continued (3 000 more steps, lr 2e-4) with 6 000 more version-1 and 6 000 more
+# version-2 clips in its pool: its first 3 000 steps had left the version-1 split ~10 % behind the
+# bundled model (median MSS). One thread, ~50 min here; then `make evaluate-v3 V3ARMS=mix`.
+v3-mix-data: $(STAMP)
+	$(GEN) --out $(DATA)/v1-mix2 --n 6000 --seed 4 --format-version 1 & \
+	  $(GEN) --out $(DATA)/v2-mix2 --n 6000 --seed 11 --format-version 2 & wait
+model-v3-mix: model-v3 v3-mix-data
+	$(subst --steps 3000 --lr 3e-4 --warmup 100,--steps 3000 --lr 2e-4 --warmup 50,$(subst --init-from runs/v2-export,--init-from runs/v3-producer/model,$(V3TRAIN))) \
+	  $(V3POOL) --data $(DATA)/v3-prod --data $(DATA)/v1-mix2 --data $(DATA)/v2-mix2 --out runs/v3-mix \
+	  $(call resume,runs/v3-mix) > runs/v3-mix.log 2>&1
 
 # The three arms, exported as they would ship (float16), scored one at a time on the real-preset dev
 # half beside the bundled model (`make evaluate` scores it into runs/eval-real-dev).

@@ -70,6 +70,29 @@ def test_a_dropped_loop_is_matched_on_its_notes_with_its_midi_and_replay(model_d
     assert "phrase" not in one and one["candidates"][0]["match"].endswith("loop.match.wav")
 
 
+def test_an_editing_session_compares_with_the_sound_and_the_start(model_dir, tmp_path):
+    running = web.App(str(model_dir))
+    try:
+        alone = running.start_edit(PLUCK, stem="pluck")  # no sound: compared with where it started
+        assert alone["to"] == "where you started" and alone["start_distance"] == 0.0
+        darker = running.hear(running.edit(alone, "cutoff", 300))
+        assert "\nFilter Cutoff: 300Hz\n" in darker["text"] and "where you started" in darker["distance"]
+        assert [Path(f).name for f in darker["downloads"]] == ["pluck.edit.txt", "pluck.edit.vital", "pluck.edit.fxp"]
+        square = PLUCK.replace(waveform="Square")
+        audio.write_wav(tmp_path / "square.wav", synth.render(square), 16000)
+        heard = running.start_edit(PLUCK, tmp_path / "square.wav", stem="square")  # a match of that sound
+        assert heard["to"] == "your sound" and heard["start_distance"] > 0.1
+        fixed = running.hear(running.edit(heard, "waveform", "Square"))
+        distance = float(re.search(r"\*\*([0-9.]+)\*\*", fixed["distance"]).group(1))
+        assert distance < 0.02 and "closer than where you started" in fixed["distance"]
+        with pytest.raises(web.WhisperSynthError, match="silent"):
+            running.start_edit(PLUCK.replace(note=0, filter_type="Highpass", cutoff=20000, lfo_target=None,
+                                             lfo_rate=None, lfo_depth=None, sustain=float("-inf"), decay=0.001,
+                                             attack=0.0, release=0.001))
+    finally:
+        running.close()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -188,6 +211,9 @@ def test_upload_match_listen_and_download_in_a_browser(served, tmp_path):
     expect(page.locator("#spectrograms img")).to_have_count(1)
     page.screenshot(path=str(tmp_path / "app-after-match.png"), full_page=True)
     assert (tmp_path / "app-after-match.png").stat().st_size > 10_000
+    page.locator("#edit-match").click()  # the match, opened in the editor against the input
+    expect(page.locator("#ed-settings textarea")).to_have_value(text, timeout=60_000)
+    expect(page.locator("#ed-distance")).to_contain_text("Audio distance to your sound")
     page.close()
 
 
@@ -201,6 +227,104 @@ def test_a_non_audio_upload_gets_the_clis_error_in_the_page(served, tmp_path):
     expect(page.get_by_text(re.compile(r"notes\.wav: not a readable audio file"))).to_be_visible(timeout=60_000)
     expect(page.locator("#settings textarea")).to_have_value("")  # nothing half-made is shown
     page.close()
+
+
+# Gradio's audio player decodes into an <audio> inside wavesurfer's shadow root: the one whose
+# source is a blob is the sound that plays; new and ready (readyState >= 3) means playable.
+_AUDIOS = ("const all = (root, out) => { for (const el of root.querySelectorAll('*')) { if (el.tagName === 'AUDIO') "
+           "out.push(el); if (el.shadowRoot) all(el.shadowRoot, out); } return out; };")
+PLAYING = "sel => { " + _AUDIOS + " return all(document.querySelector(sel), []).map(a => a.src).join(' '); }"
+PLAYABLE = ("([sel, old]) => { " + _AUDIOS + " return all(document.querySelector(sel), []).some(a => "
+            "a.src.startsWith('blob:') && !old.includes(a.src) && a.readyState >= 3 && Math.abs(a.duration - 3) < 0.01); }")
+
+
+def _wait_new_audio(page, old: str, sel: str = "#ed-audio") -> str:
+    page.wait_for_function(PLAYABLE, arg=[sel, old], timeout=60_000, polling=50)
+    return page.evaluate(PLAYING, sel)
+
+
+def _choose(page, elem: str, option: str) -> None:
+    page.locator(f"#{elem} input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def _type(page, elem: str, value) -> None:
+    box = page.locator(f"#{elem} input[type=number]")
+    box.fill(str(value))
+    box.press("Tab")  # the slider's release: a typed value counts when the box is left
+
+
+def _open_ear(page, url: str, expect):
+    page.goto(url)
+    page.get_by_role("tab", name="Learn by ear").click()
+    box = page.locator("#ed-settings textarea")
+    expect(box).to_have_value(re.compile(r"^Waveform: Saw\nVoices: 1\n"), timeout=60_000)  # Vital's init patch
+    return box
+
+
+def test_turn_the_knobs_by_ear_in_a_browser(served, tmp_path):
+    browser, url, expect = served
+    page = browser.new_page(viewport={"width": 1500, "height": 1400})
+    box = _open_ear(page, url, expect)
+    _choose(page, "ed-start", "Example: pluck")
+    page.locator("#ed-load").click()
+    expect(box).to_have_value(settings.format(PLUCK), timeout=30_000)
+    expect(page.locator("#ed-distance")).to_contain_text("0.000")  # the start, against itself
+    heard = _wait_new_audio(page, "")
+    # a slider: the text, the sound and the distance follow
+    _type(page, "ed-cutoff", 400)
+    expect(box).to_have_value(re.compile(r"\nFilter Cutoff: 400Hz\n"), timeout=30_000)
+    heard = _wait_new_audio(page, heard)
+    expect(page.locator("#ed-distance")).not_to_contain_text("0.000")
+    darker = float(re.search(r"\*?([0-9.]+)\*? MSS", page.locator("#ed-distance").inner_text()).group(1))
+    assert darker > 0.05
+    href = page.locator("#ed-downloads a[href$='pluck.edit.txt']").get_attribute("href")
+    got = page.request.get(href if href.startswith("http") else url.rstrip("/") + href)
+    assert got.status == 200 and got.text() == box.input_value()  # the download is the patch shown
+    # a dropdown
+    _choose(page, "ed-waveform", "Square")
+    expect(box).to_have_value(re.compile(r"^Waveform: Square\n"), timeout=30_000)
+    heard = _wait_new_audio(page, heard)
+    # an on/off switch: the filter off takes its cutoff, and the LFO that moved it, with it
+    page.locator("#ed-filter-type-on input").uncheck()
+    expect(box).to_have_value(re.compile(r"Filter Type: N/A\nFilter Cutoff: N/A\n.*LFO Modulation: None", re.S),
+                              timeout=30_000)
+    heard = _wait_new_audio(page, heard)
+    expect(page.locator("#ed-cutoff input[type=number]")).to_be_disabled()
+    page.locator("#ed-lfo-modulation-on input").check()
+    expect(box).to_have_value(re.compile(r"LFO Modulation: Pitch, "), timeout=30_000)
+    page.locator("#ed-lfo-target input").click()  # no LFO on a filter that is not there
+    options = page.get_by_role("option").all_inner_texts()
+    assert [o.strip("✓\n") for o in options] == ["Pitch", "Volume"], options
+    page.keyboard.press("Escape")
+    # the rules hold: one voice has no detune, FM needs oscillator 2
+    _type(page, "ed-voices", 1)
+    expect(box).to_have_value(re.compile(r"Voices: 1\nOscillator Detune: None\n"), timeout=30_000)
+    expect(page.locator("#ed-detune input[type=number]")).to_be_disabled()
+    expect(page.locator("#ed-fm-on input")).to_be_disabled()
+    page.locator("#ed-oscillator-2-on input").check()
+    expect(page.locator("#ed-fm-on input")).to_be_enabled(timeout=30_000)
+    assert settings.parse(box.input_value())  # every state a valid settings file
+    page.locator("#ed-explain").click()  # what matters here, in words
+    expect(page.locator("#ed-ranking")).to_contain_text(re.compile(r"Waveform.*: (large|clear)"), timeout=120_000)
+    page.close()
+
+
+def test_two_browsers_edit_their_own_patches(served):
+    browser, url, expect = served
+    contexts = [browser.new_context(viewport={"width": 1500, "height": 1400}) for _ in range(2)]  # two users
+    pages = [c.new_page() for c in contexts]
+    boxes = [_open_ear(p, url, expect) for p in pages]
+    for page, wave in zip(pages, ("Square", "Sine")):  # both at once: each move answered in its own page
+        _choose(page, "ed-waveform", wave)
+    _type(pages[0], "ed-note", 72)
+    _type(pages[1], "ed-attack", 0.25)
+    expect(boxes[0]).to_have_value(re.compile(r"^Waveform: Square\n.*Attack: 0ms.*Note: C5,", re.S), timeout=30_000)
+    expect(boxes[1]).to_have_value(re.compile(r"^Waveform: Sine\n.*Attack: 250ms.*Note: C4,", re.S), timeout=30_000)
+    links = [p.locator("#ed-downloads a[href$='.edit.txt']").get_attribute("href") for p in pages]
+    assert links[0] != links[1]  # each user's files in their own folder
+    for c in contexts:
+        c.close()
 
 
 LOAD_SERVER = """

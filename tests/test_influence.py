@@ -21,6 +21,9 @@ def test_moves_are_one_step_valid_and_each_line_turns_off():
     assert moves["filter_type", "off"].cutoff is None and moves["filter_type", "off"].resonance == 0.0
     assert moves["voices", "up"].detune is not None  # a second voice brings a detune
     assert {name for f, name in moves if f == "waveform"} == {"Sine", "Triangle", "Square"}
+    wide = {(f.name, name): p for f, name, p in influence.moves(BRIGHT.replace(voices=3, detune=0.1, noise=-20.0))}
+    assert ("detune", "up") in wide and ("detune", "off") not in wide  # three voices keep a detune
+    assert wide["noise", "off"].noise == -math.inf  # noise is a line of its own, turned off at -inf dB
 
 
 def test_an_inaudible_cutoff_ranks_low_and_the_waveform_of_a_bright_note_high():

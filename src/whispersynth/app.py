@@ -1,11 +1,14 @@
-"""The web app: drop a sound, hear the match, take the preset (a thin Gradio layer over `match`).
+"""The web app: drop a sound, hear the match, take the preset, turn its knobs by ear (a thin Gradio
+layer over `match` and `editor`).
 
 Every step is a library call the CLI makes too (audio.load, match.find, match.write_match,
 with the same MatchOptions); this module lays them out, enforces the upload limits and keeps
 the app's files in one working folder (`Workspace`): created at launch, the only folder the
 server may serve from, pruned by age and total size, removed at exit. Requests are queued
 (one match at a time); a full queue is refused with Gradio's "busy, try again" message; one
-user's bad file is that user's error message and nothing else.
+user's bad file is that user's error message and nothing else. The editor ("Learn by ear") keeps
+each browser session's patch in Gradio's per-session state and renders in a synth of its own,
+its events in a queue of their own (one render at a time), beside the matches.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from pathlib import Path
 
 import soundfile as sf
 
-from . import audio, match, settings
-from .errors import WhisperSynthError
+from . import audio, editor, match, settings, synth
+from .errors import AudioError, WhisperSynthError
 
 MAX_MB = 20.0  # uploads larger than this are refused before they are read
 MAX_SECONDS = 60.0  # and so are longer ones: a note or a loop is wanted, not a song
@@ -230,6 +233,7 @@ class App:
         os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
         self.model_dir, self.options, self._pool, self.prune_seconds = model_dir, options, None, prune_seconds
         self._closed = threading.Event()
+        self.audition = editor.Audition()  # the editor's own synth: edits never wait for a match's renders
         self.demo = build(self)
         threading.Thread(target=self._prune_loop, daemon=True).start()
 
@@ -249,6 +253,41 @@ class App:
         options = replace(self.options, top_k=int(top_k), refine=bool(refine), seconds=float(budget))
         with self.workspace.request(source) as out:
             return run_match(source, out, options, self.model_dir, pool=self.pool(), progress=progress)
+
+    def start_edit(self, patch, reference: str | Path | None = None, stem: str = "patch") -> dict:
+        """A session of the editor: the patch it started from, what it is compared with (the matched
+        sound, else that patch itself) and the values remembered for lines turned off and on again."""
+        clip = audio.load(reference) if reference is not None else None
+        try:
+            start = self.audition.hear(patch, clip)
+        except AudioError:
+            raise WhisperSynthError("this patch is silent in the 3 s clip; start from another") from None
+        with self.workspace.request() as out:
+            start_wav = out / f"{stem}.start.wav"
+            audio.write_wav(start_wav, start.listening, synth.VITAL_RATE)
+        return {"patch": patch, "memory": editor.remember({}, patch), "stem": stem, "start_wav": str(start_wav),
+                "reference": start.standard if clip is None else clip, "start_distance": start.distance,
+                "reference_wav": str(reference or start_wav), "to": "your sound" if clip is not None else "where you started"}
+
+    def edit(self, session: dict, key: str, value) -> dict:
+        """The session after one control is moved (editor.edit: a valid patch, the rules followed)."""
+        p = editor.edit(session["patch"], key, value, session["memory"])
+        return {**session, "patch": p, "memory": editor.remember(session["memory"], p)}
+
+    def hear(self, session: dict) -> dict:
+        """Render the session's patch, write its files in a fresh folder of the workspace: what the page shows."""
+        p = session["patch"]
+        try:
+            heard = self.audition.hear(p, session["reference"])
+        except AudioError:
+            heard = None
+        with self.workspace.request() as out:
+            files = editor.write_edit(out, p, heard, f"{session['stem']}.edit")
+        return {"text": settings.format(p), "audio": str(files["audio"]) if "audio" in files else None,
+                "picture": editor.picture(session["reference"], heard.standard if heard else None),
+                "distance": editor.describe(heard.distance if heard else None, session["to"],
+                                            session["start_distance"] if session["to"] == "your sound" else None),
+                "downloads": [str(f) for f in files["downloads"]]}
 
     def close(self) -> None:
         if self._closed.is_set():
@@ -298,36 +337,197 @@ def build(app: App):
 
     with gr.Blocks(title="WhisperSynth") as demo:
         gr.Markdown("# WhisperSynth\nDrop a synth sound: get the Vital settings that make it, hear the "
-                    "match beside the original, and take the preset.")
+                    "match beside the original, and take the preset. Then turn its knobs by ear.")
         state = gr.State()
-        with gr.Row():
-            with gr.Column():
-                upload = gr.File(label=f"Sound file (wav, flac, ogg, aiff, mp3; up to {MAX_MB:.0f} MB and "
-                                 f"{MAX_SECONDS:.0f} s)", type="filepath", elem_id="upload")
-                recorded = gr.Audio(sources=["microphone"], type="filepath", label="…or record one")
-                examples = sorted(str(p) for p in app.workspace.examples.iterdir())
-                gr.Examples(examples=[[e] for e in examples], inputs=[upload], label="Bundled examples")
-                top_k = gr.Slider(1, 5, value=app.options.top_k, step=1, label="Candidates shown (ranked by sound)")
-                refine = gr.Checkbox(label="Refine by search (slower, closer)", value=app.options.refine)
-                budget = gr.Slider(2, 30, value=app.options.seconds, step=1, label="Search budget (seconds)")
-                go = gr.Button("Match", variant="primary", elem_id="match")
-            with gr.Column():
-                pick = gr.Radio(label="Candidate", visible=False, elem_id="pick")
-                summary = gr.Markdown(elem_id="card")
-                text = gr.Textbox(label="Settings (docs/FORMAT.md)", lines=8, elem_id="settings", buttons=["copy"])
+        with gr.Tabs() as tabs:
+            with gr.Tab("Match", id="match-tab"):
                 with gr.Row():
-                    heard = gr.Audio(label="A: your sound (as analysed)", type="filepath", elem_id="input-audio",
-                                     interactive=False)
-                    matched = gr.Audio(label="B: the match", type="filepath", elem_id="match-audio",
-                                       interactive=False)
-                picture = gr.Image(label="Spectrograms: input | match", elem_id="spectrograms")
-                files = gr.File(label="Downloads: settings .txt, Vital preset .vital, Serum preset .fxp (a phrase: and its .mid)",
-                                file_count="multiple",
-                                elem_id="downloads", interactive=False)
+                    with gr.Column():
+                        upload = gr.File(label=f"Sound file (wav, flac, ogg, aiff, mp3; up to {MAX_MB:.0f} MB and "
+                                         f"{MAX_SECONDS:.0f} s)", type="filepath", elem_id="upload")
+                        recorded = gr.Audio(sources=["microphone"], type="filepath", label="…or record one")
+                        examples = sorted(str(p) for p in app.workspace.examples.iterdir())
+                        gr.Examples(examples=[[e] for e in examples], inputs=[upload], label="Bundled examples")
+                        top_k = gr.Slider(1, 5, value=app.options.top_k, step=1, label="Candidates shown (ranked by sound)")
+                        refine = gr.Checkbox(label="Refine by search (slower, closer)", value=app.options.refine)
+                        budget = gr.Slider(2, 30, value=app.options.seconds, step=1, label="Search budget (seconds)")
+                        go = gr.Button("Match", variant="primary", elem_id="match")
+                    with gr.Column():
+                        pick = gr.Radio(label="Candidate", visible=False, elem_id="pick")
+                        summary = gr.Markdown(elem_id="card")
+                        text = gr.Textbox(label="Settings (docs/FORMAT.md)", lines=8, elem_id="settings", buttons=["copy"])
+                        with gr.Row():
+                            heard = gr.Audio(label="A: your sound (as analysed)", type="filepath", elem_id="input-audio",
+                                             interactive=False)
+                            matched = gr.Audio(label="B: the match", type="filepath", elem_id="match-audio",
+                                               interactive=False)
+                        picture = gr.Image(label="Spectrograms: input | match", elem_id="spectrograms")
+                        files = gr.File(label="Downloads: settings .txt, Vital preset .vital, Serum preset .fxp (a phrase: and its .mid)",
+                                        file_count="multiple",
+                                        elem_id="downloads", interactive=False)
+                        to_ear = gr.Button("Edit this match by ear", elem_id="edit-match")
+            with gr.Tab("Learn by ear", id="ear-tab", elem_id="ear-tab") as ear_tab:
+                ear = _ear_tab(app, gr)
+        ear_tab.select(*ear.open, concurrency_id="edit")
         outputs = [summary, text, heard, matched, picture, files]
         go.click(on_match, [upload, recorded, top_k, refine, budget], [state, pick, *outputs], api_name="match")
         pick.change(on_pick, [state, pick], outputs)
+
+        def on_edit_match(result, choice):
+            if not result or not choice:
+                raise gr.Error("match a sound first")
+            c = result["candidates"][int(choice.split(":")[0]) - 1]
+            stem = Path(result["input"]).name.split(".")[0]
+            try:  # (a phrase: compared on its first 3 s)
+                session = app.start_edit(settings.parse(c["text"]), result["input"], stem)
+            except WhisperSynthError as e:
+                raise gr.Error(str(e), print_exception=False) from None
+            return (gr.Tabs(selected="ear-tab"), *ear.show(session, fresh=True))
+
+        to_ear.click(on_edit_match, [state, pick], [tabs, *ear.outputs], concurrency_id="edit")
     return demo
+
+
+def _slug(key: str) -> str:
+    return "ed-" + "".join(ch if ch.isalnum() else "-" for ch in key.lower())
+
+
+def _starts() -> dict:
+    """What the editor can start from without a match: Vital's init patch and the bundled settings."""
+    from .evaluate import VITAL_INIT
+
+    found = {"Vital's init patch (one saw)": VITAL_INIT}
+    for p in sorted(EXAMPLES.glob("*.txt")):
+        found[f"Example: {p.stem}"] = settings.load(p)
+    return found
+
+
+class _Ear:
+    """The "Learn by ear" tab's components and what a session shows in them."""
+
+    def __init__(self, app: App, gr, session, controls: dict, fixed: list) -> None:
+        self.app, self.gr, self.session, self.controls = app, gr, session, controls
+        self.outputs = [session, *controls.values(), *fixed]
+
+    def updates(self, session: dict, previous: dict | None = None) -> list:
+        """The controls' updates; after a move, only those whose value, state or range changed (a
+        value the user is typing elsewhere is not overwritten by an answer still on its way)."""
+        gr, shown = self.gr, editor.view(session["patch"], session["memory"])
+        before = editor.view(previous["patch"], previous["memory"]) if previous else {}
+        out = []
+        for key in self.controls:
+            v, kind = shown[key], editor.CONTROL[key].kind
+            if before.get(key) == v:
+                out.append(gr.update())
+            elif kind == "switch":
+                out.append(gr.update(value=v["value"], interactive=v["enabled"]))
+            elif kind == "dropdown":
+                out.append(gr.update(value=v["value"], choices=list(v["choices"]), interactive=v["enabled"]))
+            else:
+                out.append(gr.update(value=v["value"], minimum=v["lo"], maximum=v["hi"], interactive=v["enabled"]))
+        return out
+
+    def show(self, session: dict, fresh: bool = False, previous: dict | None = None) -> list:
+        """Every output of the tab for a session: after a move (`previous`, the session before it)
+        the players of A and of the start stay as they are; a `fresh` session sets them."""
+        gr, h = self.gr, self.app.hear(session)
+        players = [gr.update(), gr.update()]
+        if fresh:  # the start's own player only when A is a sound of the user's
+            players = [session["reference_wav"], gr.update(value=session["start_wav"], visible=session["to"] == "your sound")]
+        return [session, *self.updates(session, previous), *players, h["text"], h["audio"], h["picture"],
+                h["distance"], h["downloads"]]
+
+
+def _ear_tab(app: App, gr) -> _Ear:
+    """Every line of the format as a control (editor.CONTROLS); a move re-renders at once."""
+    starts = _starts()
+    gr.Markdown("Turn any setting and hear it at once, beside your sound (or the patch you started from). "
+                "The controls follow the format's rules: a line that needs another is off until that one is on.")
+    session = gr.State()
+    with gr.Row():
+        start = gr.Dropdown(list(starts), value=next(iter(starts)), label="Start from", elem_id="ed-start")
+        upload = gr.File(label="…or a settings file (.txt)", type="filepath", file_types=[".txt"], elem_id="ed-upload")
+        load = gr.Button("Load", elem_id="ed-load")
+    controls: dict = {}
+    with gr.Row():
+        with gr.Column(scale=3):
+            for line in dict.fromkeys(c.line for c in editor.CONTROLS):
+                with gr.Row(equal_height=True):
+                    for c in (c for c in editor.CONTROLS if c.line == line):
+                        common = {"label": c.label, "elem_id": _slug(c.key), "interactive": True}
+                        if c.kind == "switch":
+                            controls[c.key] = gr.Checkbox(**{**common, "label": f"{line}: on"}, min_width=120)
+                        elif c.kind == "dropdown":
+                            controls[c.key] = gr.Dropdown(list(c.choices), **common, min_width=160)
+                        else:
+                            controls[c.key] = gr.Slider(c.lo, c.hi, step=c.step, **common, min_width=160)
+        with gr.Column(scale=2):
+            text = gr.Textbox(label="Settings (live)", lines=10, elem_id="ed-settings", interactive=False,
+                              buttons=["copy"])
+            distance = gr.Markdown(elem_id="ed-distance")
+            with gr.Row():
+                reference = gr.Audio(label="A: your sound (or where you started)", type="filepath",
+                                     elem_id="ed-reference", interactive=False)
+                started = gr.Audio(label="the match as it was", type="filepath", elem_id="ed-start-audio",
+                                   interactive=False, visible=False)
+                edited = gr.Audio(label="B: the edited patch", type="filepath", elem_id="ed-audio", interactive=False)
+            picture = gr.Image(label="Spectrograms: A | B", elem_id="ed-picture", type="numpy", format="png")
+            downloads = gr.File(label="Downloads: the edited patch as .txt, .vital, .fxp", file_count="multiple",
+                                elem_id="ed-downloads", interactive=False)
+            explain = gr.Button("What matters here?", elem_id="ed-explain")
+            ranking = gr.Markdown(elem_id="ed-ranking")
+    ear = _Ear(app, gr, session, controls, [reference, started, text, edited, picture, distance, downloads])
+
+    def fail(e: Exception):
+        raise gr.Error(str(e), print_exception=False) from None
+
+    def on_load(choice, file):
+        try:
+            if file:
+                patch, stem = settings.load(file), Path(file).stem
+            else:
+                patch, stem = starts[choice], (choice.split(": ")[-1] if choice.startswith("Example") else "init")
+            s = app.start_edit(patch, stem=stem)
+        except WhisperSynthError as e:
+            fail(e)
+        return ear.show(s, fresh=True)
+
+    load.click(on_load, [start, upload], ear.outputs, concurrency_id="edit")
+
+    def on_open(s, choice):  # the first visit to the tab starts from the first choice
+        return [gr.skip()] * len(ear.outputs) if s else on_load(choice, None)
+
+    ear.open = (on_open, [session, start], ear.outputs)
+
+    def on_move(key):
+        def moved(s, value):
+            if not s:
+                raise gr.Error("load a patch first (Start from, then Load), or match a sound")
+            try:
+                moved = app.edit(s, key, value)
+            except WhisperSynthError as e:
+                fail(e)
+            if moved["patch"] == s["patch"]:  # nothing changed (a dropdown reports its choice twice)
+                return [gr.skip()] * len(ear.outputs)
+            return ear.show(moved, previous=s)
+        return moved
+
+    for key, component in controls.items():
+        event = component.release if editor.CONTROL[key].kind == "slider" else component.input
+        event(on_move(key), [session, component], ear.outputs, concurrency_id="edit", trigger_mode="always_last",
+              show_progress="hidden")
+
+    def on_explain(s):
+        if not s:
+            raise gr.Error("load a patch first")
+        from . import influence
+
+        ranked = influence.rank(s["patch"], render=app.audition.render)
+        return "\n".join(f"{i + 1}. **{r.label}**: {r.word} ({r.move}: {r.mss:.3f} MSS)"
+                         for i, r in enumerate(ranked))
+
+    explain.click(on_explain, [session], [ranking], concurrency_id="edit")
+    return ear
 
 
 def _exit_on_term(signum, frame) -> None:

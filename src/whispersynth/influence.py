@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import metrics, synth
 from .errors import AudioError, SettingsError
-from .spec import FIELDS, LFO_DEPTH_RANGE, Field, Patch, null_rule, off_value, snap
+from .spec import FIELDS, LFO_DEPTH_RANGE, Field, Patch, complete, off_value, snap
 
 WORDS = ((0.02, "inaudible in this clip"), (0.05, "slight"), (0.15, "clear"), (math.inf, "large"))
 
@@ -36,30 +36,6 @@ class Influence:
 
 def label(f: Field) -> str:
     return f"{f.line}: {f.part}" if f.part else f.line
-
-
-def _middle(f: Field):
-    """A field's value in the middle of its sampling range (for one a move makes necessary)."""
-    lo, hi = f.sample
-    return snap(f, math.sqrt(lo * hi) if f.curve == "log" else (lo + hi) / 2)
-
-
-def _valid(values: dict) -> Patch | None:
-    """The patch these values make, the fields after a change following the format's rules
-    (e.g. a second voice brings a detune, from the middle of its range)."""
-    values = dict(values)
-    for g in FIELDS:
-        rule = null_rule(g, values)
-        if rule is True:
-            values[g.name] = off_value(g)
-        elif rule is False and values[g.name] is None:
-            values[g.name] = _middle(g)
-    if values["lfo_target"] == "Filter Cutoff" and values["filter_type"] is None:
-        values.update(lfo_target=None, lfo_rate=None, lfo_depth=None)
-    try:
-        return Patch(**values)
-    except SettingsError:
-        return None
 
 
 def _steps(f: Field, value) -> list[tuple[str, object]]:
@@ -91,23 +67,27 @@ def moves(p: Patch) -> list[tuple[Field, str, Patch]]:
         else:
             hi = LFO_DEPTH_RANGE[p.lfo_target][1] if f.name == "lfo_depth" and p.lfo_target else f.hi
             tries = [(m, v) for m, v in _steps(f, value) if f.lo <= v <= hi]
-        if value is not None and value != off_value(f) and f.null is not None and not f.follows:
-            tries.append(("off", None))  # an optional line, or the filter, the LFO: turned off
+        optional = f.null is not None or off_value(f) == -math.inf  # noise is off at -inf dB
+        if value is not None and value != off_value(f) and optional and not f.follows:
+            tries.append(("off", off_value(f)))  # an optional line, or the filter, the LFO: turned off
         for name, v in tries:
-            moved = _valid({**values, f.name: v})
+            moved = complete({**values, f.name: v})
+            if name == "off" and moved is not None and getattr(moved, f.name) != off_value(f):
+                continue  # the rules keep it on (a detune with several voices): no such move
             if moved is not None and moved != p:
                 out.append((f, name, moved))
     return out
 
 
-def rank(p: Patch) -> list[Influence]:
+def rank(p: Patch, render=synth.render) -> list[Influence]:
     """The patch's settings by their largest audible effect, largest first; turning a line off
-    is an entry of its own, under the line's name."""
-    scorer = metrics.MssTo(synth.render(p))
+    is an entry of its own, under the line's name. `render` makes the standard render (the app
+    passes its editor's own renderer)."""
+    scorer = metrics.MssTo(render(p))
     best: dict[str, Influence] = {}
     for f, name, moved in moves(p):
         try:
-            mss = scorer(synth.render(moved))
+            mss = scorer(render(moved))
         except AudioError:  # a move that renders silent is as large as it gets
             mss = math.inf
         key, text = (f"{f.line} on/off", f"{f.line} on/off") if name == "off" else (f.name, label(f))

@@ -219,7 +219,7 @@ def find(clip: np.ndarray, model, vocab, options: MatchOptions = MatchOptions(),
     return ranked[: options.top_k], ranked[0]
 
 
-def _write_presets(names: dict[str, Path], patch: Patch, fxp: bool) -> list[Path]:
+def write_presets(names: dict[str, Path], patch: Patch, fxp: bool) -> list[Path]:
     """The settings and the presets of one patch; `fxp` adds the Serum 1 preset."""
     from .serum import to_fxp
 
@@ -233,7 +233,7 @@ def _write_presets(names: dict[str, Path], patch: Patch, fxp: bool) -> list[Path
 
 def write_network_guess(out_dir: Path, stem: str, c: Candidate, fxp: bool = True) -> list[Path]:
     """With --refine, the network's own best guess is kept as STEM.net.txt / .vital / .fxp."""
-    return _write_presets({k: out_dir / f"{stem}.net{suffix}" for k, suffix in PRESETS}, c.patch, fxp)
+    return write_presets({k: out_dir / f"{stem}.net{suffix}" for k, suffix in PRESETS}, c.patch, fxp)
 
 
 def warnings_for(clip: np.ndarray) -> list[str]:
@@ -270,7 +270,7 @@ def write_match(out_dir: Path, stem: str, clip: np.ndarray, candidates: list[Can
     written = []
     for i, c in enumerate(candidates):
         names = output_names(out_dir, stem, i)
-        written += _write_presets(names, c.patch, fxp)
+        written += write_presets(names, c.patch, fxp)
         audio.write_wav(names["match"], c.render, audio.SAMPLE_RATE)
         preview = synth.render(c.patch, sample_rate=synth.VITAL_RATE, stereo=True, normalize=False)
         audio.write_wav(names["preview"], preview, synth.VITAL_RATE)

@@ -304,6 +304,37 @@ def null_rule(field: Field, values: dict) -> bool | None:
     return None if field.null is not None else False
 
 
+def middle(field: Field):
+    """A field's value in the middle of its sampling range (the value a line turned on starts from)."""
+    if field.kind == "choice":
+        return field.choices[0]
+    lo, hi = field.sample
+    return snap(field, math.sqrt(lo * hi) if field.curve == "log" else (lo + hi) / 2)
+
+
+def complete(values: dict, fill: dict | None = None):
+    """The patch these values make after a change, every other field following the format's rules:
+    a field that must be off is turned off (one voice drops the detune, no filter drops the cutoff,
+    its envelope and an LFO on it), one that must be present takes its value from `fill`, else
+    `middle`; an LFO depth is kept within its target's range. None when no valid patch results."""
+    values, fill = dict(values), fill or {}
+    if values["lfo_target"] == "Filter Cutoff" and values["filter_type"] is None:
+        values.update(lfo_target=None, lfo_rate=None, lfo_depth=None)
+    for g in FIELDS:
+        rule = null_rule(g, values)
+        if rule is True:
+            values[g.name] = off_value(g)
+        elif rule is False and values[g.name] is None:
+            values[g.name] = fill.get(g.name, middle(g))
+    if values["lfo_target"] is not None and values["lfo_depth"] is not None:
+        lo, hi = LFO_DEPTH_RANGE[values["lfo_target"]]
+        values["lfo_depth"] = min(max(values["lfo_depth"], lo), hi)
+    try:
+        return Patch(**values)
+    except SettingsError:
+        return None
+
+
 def allowed_choices(field: Field, values: dict) -> tuple[str, ...]:
     """The choices of a categorical field allowed after the fields before it."""
     if field.name == "lfo_target" and values.get("filter_type") is None:
