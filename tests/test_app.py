@@ -307,6 +307,19 @@ def test_turn_the_knobs_by_ear_in_a_browser(served, tmp_path):
     assert settings.parse(box.input_value())  # every state a valid settings file
     page.locator("#ed-explain").click()  # what matters here, in words
     expect(page.locator("#ed-ranking")).to_contain_text(re.compile(r"Waveform.*: (large|clear)"), timeout=120_000)
+    # any settings file starts a session; a malformed one is named, and the patch on the page stays
+    shown = box.input_value()
+    (tmp_path / "mine.txt").write_text(settings.format(PLUCK).replace("Saw", "Supersaw"))
+    page.locator("#ed-upload input[type=file]").set_input_files(str(tmp_path / "mine.txt"))
+    page.locator("#ed-load").click()
+    expect(page.get_by_text(re.compile(r"mine\.txt.*expected one of Sine, Triangle, Saw, Square"))).to_be_visible(
+        timeout=30_000)
+    expect(box).to_have_value(shown)
+    page.locator("#ed-upload button[aria-label='Clear']").click()
+    (tmp_path / "mine.txt").write_text(settings.format(PLUCK.replace(note=64)))
+    page.locator("#ed-upload input[type=file]").set_input_files(str(tmp_path / "mine.txt"))
+    page.locator("#ed-load").click()
+    expect(box).to_have_value(settings.format(PLUCK.replace(note=64)), timeout=30_000)
     page.close()
 
 

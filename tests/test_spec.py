@@ -77,3 +77,16 @@ def test_field_properties_say_what_each_stage_does():
         "chorus_mix", "delay_time", "delay_feedback", "delay_mix", "reverb_decay", "reverb_size", "reverb_damping",
         "reverb_mix"}
     assert by["waveform"].weight == 2.0 and by["voices"].weight == 1.5 and by["attack"].weight == 1.0
+
+
+def test_complete_makes_the_valid_patch_a_change_implies():
+    p = spec.Patch("Saw", 3, 0.1, "Lowpass", 800, 0.005, 0.5, -6.0, 0.2, "Filter Cutoff", 2.0, 12.0)
+    dry = spec.complete({**p.values(), "filter_type": None})
+    assert (dry.cutoff, dry.lfo_target, dry.lfo_rate, dry.resonance) == (None, None, None, 0.0)
+    assert spec.complete({**p.values(), "voices": 1}).detune is None
+    assert spec.complete({**dry.values(), "voices": 4}) == dry.replace(voices=4)  # a detune was there to keep
+    single = p.replace(voices=1, detune=None)
+    assert spec.complete({**single.values(), "voices": 2}, fill={"detune": 0.4}).detune == 0.4
+    assert spec.complete({**single.values(), "voices": 2}).detune == spec.middle(spec.FIELD["detune"])
+    assert spec.complete({**p.values(), "lfo_target": "Pitch", "lfo_depth": 40.0}).lfo_depth == 24.0  # the target's range
+    assert spec.complete({**p.values(), "attack": -1.0}) is None  # out of range: no patch

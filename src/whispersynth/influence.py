@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 
 from . import metrics, synth
-from .errors import AudioError, SettingsError
+from .errors import AudioError
 from .spec import FIELDS, LFO_DEPTH_RANGE, Field, Patch, complete, off_value, snap
 
 WORDS = ((0.02, "inaudible in this clip"), (0.05, "slight"), (0.15, "clear"), (math.inf, "large"))
