@@ -86,16 +86,19 @@ model-v3: v3-data
 	$(V3TRAIN) $(V3POOL) --data $(DATA)/v3-prod --augment --out runs/v3-producer-aug $(call resume,runs/v3-producer-aug) \
 	  > runs/v3-producer-aug.log 2>&1 & wait
 
-# The producer arm continued (3 000 more steps, lr 2e-4) with 6 000 more version-1 and 6 000 more
-# version-2 clips in its pool: its first 3 000 steps had left the version-1 split ~10 % behind the
-# bundled model (median MSS). One thread, ~50 min here; then `make evaluate-v3 V3ARMS=mix`.
+# The producer arm continued in two stages of 3 000 steps (lr 2e-4, seed 20; then lr 1.5e-4, seed 21)
+# with 6 000 more version-1 and 6 000 more version-2 clips in its pool: its first 3 000 steps had left
+# the version-1 split ~10 % behind the bundled model (median MSS). One thread, ~32 min a stage here.
 v3-mix-data: $(STAMP)
 	$(GEN) --out $(DATA)/v1-mix2 --n 6000 --seed 4 --format-version 1 & \
 	  $(GEN) --out $(DATA)/v2-mix2 --n 6000 --seed 11 --format-version 2 & wait
+MIXPOOL := $(V3POOL) --data $(DATA)/v3-prod --data $(DATA)/v1-mix2 --data $(DATA)/v2-mix2
+# $(call mixstage,init,lr,seed,out)
+mixstage = $(subst --seed 20,--seed $(3),$(subst --steps 3000 --lr 3e-4 --warmup 100,--steps 3000 --lr $(2) --warmup 50,$(subst \
+  --init-from runs/v2-export,--init-from $(1),$(V3TRAIN)))) $(MIXPOOL) --out $(4) $(call resume,$(4)) > $(4).log 2>&1
 model-v3-mix: model-v3 v3-mix-data
-	$(subst --steps 3000 --lr 3e-4 --warmup 100,--steps 3000 --lr 2e-4 --warmup 50,$(subst --init-from runs/v2-export,--init-from runs/v3-producer/model,$(V3TRAIN))) \
-	  $(V3POOL) --data $(DATA)/v3-prod --data $(DATA)/v1-mix2 --data $(DATA)/v2-mix2 --out runs/v3-mix \
-	  $(call resume,runs/v3-mix) > runs/v3-mix.log 2>&1
+	$(call mixstage,runs/v3-producer/model,2e-4,20,runs/v3-mix)
+	$(call mixstage,runs/v3-mix/model,1.5e-4,21,runs/v3-mix2)
 
 # The three arms, exported as they would ship (float16), scored one at a time on the real-preset dev
 # half beside the bundled model (`make evaluate` scores it into runs/eval-real-dev).

@@ -86,10 +86,12 @@ class Workspace:
         self._active: set[Path] = set()
 
     @contextlib.contextmanager
-    def request(self, upload: str | Path | None = None) -> Iterator[Path]:
-        """A fresh folder for one request's outputs, made after making room; it and the upload are
-        not pruned while the request runs, and the folder goes if the request fails."""
-        self.prune()
+    def request(self, upload: str | Path | None = None, prune: bool = True) -> Iterator[Path]:
+        """A fresh folder for one request's outputs, made after making room (unless `prune` is
+        False: an editor's move, small and frequent, leaves it to the pruning loop); it and the
+        upload are not pruned while the request runs, and the folder goes if the request fails."""
+        if prune:
+            self.prune()
         folder = self.results / secrets.token_urlsafe(16)  # unguessable: no one finds another's files
         folder.mkdir()
         held = {folder} | ({self._entry(Path(upload))} if upload else set())
@@ -281,7 +283,7 @@ class App:
             heard = self.audition.hear(p, session["reference"])
         except AudioError:
             heard = None
-        with self.workspace.request() as out:
+        with self.workspace.request(prune=False) as out:
             files = editor.write_edit(out, p, heard, f"{session['stem']}.edit")
         return {"text": settings.format(p), "audio": str(files["audio"]) if "audio" in files else None,
                 "picture": editor.picture(session["reference"], heard.standard if heard else None),
