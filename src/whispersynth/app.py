@@ -29,7 +29,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from . import audio, editor, match, settings, synth
+from . import audio, editor, influence, match, settings, synth
 from .errors import AudioError, WhisperSynthError
 
 MAX_MB = 20.0  # uploads larger than this are refused before they are read
@@ -410,6 +410,7 @@ class _Ear:
     def __init__(self, app: App, gr, session, controls: dict, fixed: list) -> None:
         self.app, self.gr, self.session, self.controls = app, gr, session, controls
         self.outputs = [session, *controls.values(), *fixed]
+        self.open = None  # (function, inputs, outputs) of the tab's first visit
 
     def updates(self, session: dict, previous: dict | None = None) -> list:
         """The controls' updates; after a move, only those whose value, state or range changed (a
@@ -437,7 +438,7 @@ class _Ear:
         if fresh:  # the start's own player only when A is a sound of the user's
             players = [session["reference_wav"], gr.update(value=session["start_wav"], visible=session["to"] == "your sound")]
         return [session, *self.updates(session, previous), *players, h["text"], h["audio"], h["picture"],
-                h["distance"], h["downloads"]]
+                h["distance"], h["downloads"], ""]  # a ranking shown was of the patch before
 
 
 def _ear_tab(app: App, gr) -> _Ear:
@@ -478,7 +479,7 @@ def _ear_tab(app: App, gr) -> _Ear:
                                 elem_id="ed-downloads", interactive=False)
             explain = gr.Button("What matters here?", elem_id="ed-explain")
             ranking = gr.Markdown(elem_id="ed-ranking")
-    ear = _Ear(app, gr, session, controls, [reference, started, text, edited, picture, distance, downloads])
+    ear = _Ear(app, gr, session, controls, [reference, started, text, edited, picture, distance, downloads, ranking])
 
     def fail(e: Exception):
         raise gr.Error(str(e), print_exception=False) from None
@@ -522,8 +523,6 @@ def _ear_tab(app: App, gr) -> _Ear:
     def on_explain(s):
         if not s:
             raise gr.Error("load a patch first")
-        from . import influence
-
         ranked = influence.rank(s["patch"], render=app.audition.render)
         return "\n".join(f"{i + 1}. **{r.label}**: {r.word} ({r.move}: {r.mss:.3f} MSS)"
                          for i, r in enumerate(ranked))

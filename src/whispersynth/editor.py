@@ -22,7 +22,7 @@ import numpy as np
 
 from . import audio, influence, match, metrics, synth
 from .errors import SettingsError
-from .spec import FIELDS, LFO_DEPTH_RANGE, Field, Patch, allowed_choices, complete, middle, off_value, snap
+from .spec import FIELD, FIELDS, LFO_DEPTH_RANGE, Field, Patch, allowed_choices, complete, middle, off_value, snap
 
 # The format's grid per kind (docs/FORMAT.md): what a slider steps by. Times are written to 1 ms
 # (10 ms from one second up: `snap` rounds those); percentages, Hz, semitones of osc 2 to 1.
@@ -71,7 +71,6 @@ def _controls() -> tuple[Control, ...]:
 
 CONTROLS = _controls()
 CONTROL = {c.key: c for c in CONTROLS}
-FIELD = {f.name: f for f in FIELDS}
 
 
 def head(line: str) -> Field:
