@@ -88,7 +88,8 @@ model-v3: v3-data
 
 # The producer arm continued in two stages of 3 000 steps (lr 2e-4, seed 20; then lr 1.5e-4, seed 21)
 # with 6 000 more version-1 and 6 000 more version-2 clips in its pool: its first 3 000 steps had left
-# the version-1 split ~10 % behind the bundled model (median MSS). One thread, ~32 min a stage here.
+# the version-1 split ~10 % behind the bundled model (median MSS). One thread, ~32 min a stage here;
+# then the mean of the two stages' weights (runs/v3-soup). Measured, not bundled: see the model card.
 v3-mix-data: $(STAMP)
 	$(GEN) --out $(DATA)/v1-mix2 --n 6000 --seed 4 --format-version 1 & \
 	  $(GEN) --out $(DATA)/v2-mix2 --n 6000 --seed 11 --format-version 2 & wait
@@ -99,6 +100,7 @@ mixstage = $(subst --seed 20,--seed $(3),$(subst --steps 3000 --lr 3e-4 --warmup
 model-v3-mix: model-v3 v3-mix-data
 	$(call mixstage,runs/v3-producer/model,2e-4,20,runs/v3-mix)
 	$(call mixstage,runs/v3-mix/model,1.5e-4,21,runs/v3-mix2)
+	$(PY) tools/average_models.py runs/v3-soup/model runs/v3-mix/model runs/v3-mix2/model
 
 # The three arms, exported as they would ship (float16), scored one at a time on the real-preset dev
 # half beside the bundled model (`make evaluate` scores it into runs/eval-real-dev).
