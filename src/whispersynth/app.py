@@ -379,7 +379,7 @@ def build(app: App):
             if not result or not choice:
                 raise gr.Error("match a sound first")
             c = result["candidates"][int(choice.split(":")[0]) - 1]
-            stem = Path(result["input"]).name.split(".")[0]
+            stem = Path(result["input"]).name.removesuffix(".input.wav")  # the input's own stem, dots and all
             try:  # (a phrase: compared on its first 3 s)
                 session = app.start_edit(settings.parse(c["text"]), result["input"], stem)
             except WhisperSynthError as e:

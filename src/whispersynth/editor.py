@@ -22,7 +22,8 @@ import numpy as np
 
 from . import audio, influence, match, metrics, synth
 from .errors import SettingsError
-from .spec import FIELD, FIELDS, LFO_DEPTH_RANGE, Field, Patch, allowed_choices, complete, middle, off_value, snap
+from .spec import (FIELD, FIELDS, LFO_DEPTH_RANGE, Field, Patch, allowed_choices, complete, middle, off_value,
+                   optional, snap)
 
 # The format's grid per kind (docs/FORMAT.md): what a slider steps by. Times are written to 1 ms
 # (10 ms from one second up: `snap` rounds those); percentages, Hz, semitones of osc 2 to 1.
@@ -49,7 +50,7 @@ def switched(f: Field) -> bool:
     """Whether a field heads an optional line that has an on/off switch: a line absent when off
     (None, or -inf dB for noise). The detune has none: it is there exactly when Voices > 1."""
     first = next(g for g in FIELDS if g.line == f.line)
-    return f is first and not f.follows and f.name != "detune" and (f.null is not None or off_value(f) == -math.inf)
+    return f is first and not f.follows and f.name != "detune" and optional(f)
 
 
 def _controls() -> tuple[Control, ...]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import metrics, synth
 from .errors import AudioError
-from .spec import FIELDS, LFO_DEPTH_RANGE, Field, Patch, complete, off_value, snap
+from .spec import FIELDS, LFO_DEPTH_RANGE, Field, Patch, complete, off_value, optional, snap
 
 WORDS = ((0.02, "inaudible in this clip"), (0.05, "slight"), (0.15, "clear"), (math.inf, "large"))
 
@@ -67,8 +67,7 @@ def moves(p: Patch) -> list[tuple[Field, str, Patch]]:
         else:
             hi = LFO_DEPTH_RANGE[p.lfo_target][1] if f.name == "lfo_depth" and p.lfo_target else f.hi
             tries = [(m, v) for m, v in _steps(f, value) if f.lo <= v <= hi]
-        optional = f.null is not None or off_value(f) == -math.inf  # noise is off at -inf dB
-        if value is not None and value != off_value(f) and optional and not f.follows:
+        if value is not None and value != off_value(f) and optional(f) and not f.follows:
             tries.append(("off", off_value(f)))  # an optional line, or the filter, the LFO: turned off
         for name, v in tries:
             moved = complete({**values, f.name: v})

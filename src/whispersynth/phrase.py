@@ -464,8 +464,9 @@ def write_phrase(out_dir, stem: str, x: np.ndarray, notes: list[Note], found: Ph
     candidate = matching.Candidate(found.patch, math.nan, rendered, float(mss(clip[None], rendered[None])[0]))
     written = matching.write_match(out_dir, stem, clip, [candidate], fxp)
     mid, wav, png = (out_dir / f"{stem}{suffix}" for suffix in (".mid", ".phrase.wav", ".phrase.png"))
-    write_bytes(mid, midi_bytes(played(notes, found)))
-    replayed = replay(found.patch, played(notes, found))
+    moved = played(notes, found)
+    write_bytes(mid, midi_bytes(moved))
+    replayed = replay(found.patch, moved)
     audio.write_wav(wav, replayed, synth.VITAL_RATE)
     plot_phrase(png, x, mono16(replayed), notes)
     return [*written, mid, wav, png]

@@ -304,6 +304,11 @@ def null_rule(field: Field, values: dict) -> bool | None:
     return None if field.null is not None else False
 
 
+def optional(field: Field) -> bool:
+    """Whether the field can be off: absent (None, N/A, Off) or, for noise, at -inf dB."""
+    return field.null is not None or off_value(field) == -math.inf
+
+
 def middle(field: Field):
     """A field's value in the middle of its sampling range (the value a line turned on starts from)."""
     if field.kind == "choice":
