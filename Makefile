@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 EXAMPLES := src/whispersynth/examples
 
-.PHONY: setup browser test demo bench model model-v1 model-v2 v3-data model-v3 v3-mix-data model-v3-mix evaluate-v3 ablation evaluate real-presets clean
+.PHONY: setup browser test demo bench model model-v1 model-v2 v3-data model-v3 v3-mix-data model-v3-mix harvest model-v3-harvest evaluate-v3 ablation evaluate real-presets clean
 
 setup: $(STAMP)
 
@@ -94,13 +94,27 @@ v3-mix-data: $(STAMP)
 	$(GEN) --out $(DATA)/v1-mix2 --n 6000 --seed 4 --format-version 1 & \
 	  $(GEN) --out $(DATA)/v2-mix2 --n 6000 --seed 11 --format-version 2 & wait
 MIXPOOL := $(V3POOL) --data $(DATA)/v3-prod --data $(DATA)/v1-mix2 --data $(DATA)/v2-mix2
-# $(call mixstage,init,lr,seed,out)
+# $(call mixstage,init,lr,seed,out[,more --data])
 mixstage = $(subst --seed 20,--seed $(3),$(subst --steps 3000 --lr 3e-4 --warmup 100,--steps 3000 --lr $(2) --warmup 50,$(subst \
-  --init-from runs/v2-export,--init-from $(1),$(V3TRAIN)))) $(MIXPOOL) --out $(4) $(call resume,$(4)) > $(4).log 2>&1
+  --init-from runs/v2-export,--init-from $(1),$(V3TRAIN)))) $(MIXPOOL) $(5) --out $(4) $(call resume,$(4)) > $(4).log 2>&1
 model-v3-mix: model-v3 v3-mix-data
 	$(call mixstage,runs/v3-producer/model,2e-4,20,runs/v3-mix)
 	$(call mixstage,runs/v3-mix/model,1.5e-4,21,runs/v3-mix2)
 	$(PY) tools/average_models.py runs/v3-soup/model runs/v3-mix/model runs/v3-mix2/model
+
+# Learn from the search (harvest.py): random draws of the other-synth generators (seed 100; the evaluation's
+# draws are seed 200) matched with --refine by stage A; where the search closed >= 20 % of the network's
+# distance, the (sound, patch found) pair and the patch's own render are kept (~9 s a sound on 2 cores).
+# Then stage A continued exactly as stage B was, with those pairs in the pool HARVEST_TIMES times over.
+HARVEST_N ?= 600
+HARVEST_TIMES ?= 6
+harvest: model-v3-mix
+	$(PY) evaluation/make_other_synths.py --random $(HARVEST_N) --seed 100 $(DATA)/harvest-sounds > /dev/null
+	[ -f runs/v3-mix-export/model.safetensors ] || $(VENV)/bin/whispersynth export-model runs/v3-mix/model runs/v3-mix-export
+	OMP_NUM_THREADS=1 $(VENV)/bin/whispersynth data harvest $(DATA)/harvest-sounds --out $(DATA)/harvest \
+	  --model runs/v3-mix-export --renders 300 --min-gain 0.2 --workers 2 --limit $(HARVEST_N)
+model-v3-harvest: harvest
+	$(call mixstage,runs/v3-mix/model,1.5e-4,21,runs/v3-harvest,$(foreach i,$(shell seq $(HARVEST_TIMES)),--data $(DATA)/harvest/set))
 
 # The three arms, exported as they would ship (float16), scored one at a time on the real-preset dev
 # half beside the bundled model (`make evaluate` scores it into runs/eval-real-dev).
@@ -178,6 +192,8 @@ evaluate: $(STAMP) real-presets
 	$(VENV)/bin/whispersynth evaluate --data $(DATA)/v2-test --train $(DATA)/v2-train --baselines --out runs/eval-v2-test
 	$(VENV)/bin/whispersynth evaluate --sounds evaluation/other-synths --train $(DATA)/train --baselines \
 	  --out runs/eval-other
+	$(PY) evaluation/make_other_synths.py --random 100 --seed 200 $(DATA)/other-random-dev > /dev/null
+	$(VENV)/bin/whispersynth evaluate --sounds $(DATA)/other-random-dev --baselines --out runs/eval-other-random
 	$(VENV)/bin/whispersynth evaluate --sounds $(DATA)/real-presets/all/dev --baselines --out runs/eval-real-dev
 
 clean:

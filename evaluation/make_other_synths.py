@@ -8,6 +8,8 @@ away, noise, a pitch envelope), but with other filters, curves and mixes, so a m
 close without copying them. Deterministic: rerunning writes the same files.
 
     .venv/bin/python evaluation/make_other_synths.py [OUT_DIR]
+
+`--random N --seed S OUT_DIR` writes N random draws of the same blocks instead (see random_sound).
 """
 
 from __future__ import annotations
@@ -251,15 +253,165 @@ SOUNDS = {
 }
 
 
+# ---------------------------------------------------------------- random draws of the same blocks
+#
+# Sounds a match has to learn from outside the training distribution (the settings format's issue
+# "Learn from the search"): each draw picks one of the families above and random settings for it (a
+# note, envelopes, filters, FM ratios and indices, drawbars, detune...). A seed gives the same sounds
+# on any machine. Single notes only (no chord): a harvested pair needs one pitch.
+
+
+def _env(rng: np.random.Generator) -> np.ndarray:
+    """A random amplitude envelope: percussive, plucked, held or swelling."""
+    held = rng.uniform(0.4, 2.6)
+    kind = rng.choice(["perc", "pluck", "held", "swell"])
+    if kind == "perc":
+        return adsr(rng.uniform(0.0005, 0.01), rng.uniform(0.08, 0.8), 0.0, rng.uniform(0.03, 0.3), held)
+    if kind == "pluck":
+        return adsr(rng.uniform(0.001, 0.02), rng.uniform(0.2, 1.5), rng.uniform(0.0, 0.3), rng.uniform(0.05, 0.6), held)
+    if kind == "held":
+        return adsr(rng.uniform(0.002, 0.1), rng.uniform(0.1, 1.0), rng.uniform(0.5, 1.0), rng.uniform(0.05, 0.8), held)
+    return adsr(rng.uniform(0.2, 1.2), rng.uniform(0.3, 1.2), rng.uniform(0.5, 0.95), rng.uniform(0.3, 1.0), held)
+
+
+def _osc(rng: np.random.Generator, freq: np.ndarray | float) -> np.ndarray:
+    kind = rng.choice(["saw", "square", "tri", "sine"])
+    if kind == "saw":
+        return polyblep_saw(freq)
+    if kind == "square":
+        return polyblep_square(freq)
+    phase = np.cumsum(np.broadcast_to(np.asarray(freq, float), t().shape)) / RATE
+    return 2 * np.abs(2 * (phase % 1.0) - 1) - 1 if kind == "tri" else np.sin(2 * np.pi * phase)
+
+
+def _cutoff(rng: np.random.Generator, midi: float) -> np.ndarray:
+    """A fixed cutoff, an envelope sweep, or a wobble, a few octaves about the note."""
+    low = hz(midi) * 2 ** rng.uniform(-0.5, 3.0)
+    kind = rng.choice(["fixed", "sweep", "wobble"])
+    if kind == "fixed":
+        return np.full(t().size, low * 2 ** rng.uniform(0, 2))
+    if kind == "sweep":
+        return sweep(low, rng.uniform(1, 5), adsr(rng.uniform(0.001, 1.2), rng.uniform(0.05, 1.0),
+                                                  rng.uniform(0, 0.6), 0.2, rng.uniform(0.5, 2.5)))
+    rate, depth = rng.uniform(0.3, 7), rng.uniform(0.5, 3)
+    return low * 2 ** (depth * (0.5 + 0.5 * np.sin(2 * np.pi * rate * t())))
+
+
+def _rand_subtractive(rng: np.random.Generator, midi: float) -> np.ndarray:
+    tone = _osc(rng, hz(midi))
+    if rng.random() < 0.4:  # a second oscillator: detuned, an octave or a fifth away
+        interval = rng.choice([0.0, 12.0, -12.0, 7.0, 19.0]) + rng.uniform(-0.2, 0.2)
+        tone = tone + rng.uniform(0.3, 1.0) * _osc(rng, hz(midi + interval))
+    cutoff = _cutoff(rng, midi)
+    if rng.random() < 0.5:
+        tone = ladder(tone / np.abs(tone).max(), cutoff, rng.uniform(0, 3.6))
+    else:
+        tone = svf(tone, cutoff, rng.uniform(0.6, 10), str(rng.choice(["low", "low", "band", "high"])))
+    return tone * _env(rng)
+
+
+def _rand_fm(rng: np.random.Generator, midi: float) -> np.ndarray:
+    x, f = t(), hz(midi)
+    ratio = rng.choice([0.5, 1, 1, 2, 2, 3, 3.5, 4, 5, 7, 1.41, 2.76])
+    index = rng.uniform(0.3, 8) * np.exp(-x * rng.uniform(0, 6))
+    return np.sin(2 * np.pi * f * x + index * np.sin(2 * np.pi * f * ratio * x)) * _env(rng)
+
+
+def _rand_pluck(rng: np.random.Generator, midi: float) -> np.ndarray:
+    return karplus_strong(midi, rng.uniform(0.3, 2.5), int(rng.integers(1 << 30)))
+
+
+def _rand_organ(rng: np.random.Generator, midi: float) -> np.ndarray:
+    x, f = t(), hz(midi)
+    bars = {m: rng.uniform(0, 1) * (rng.random() < 0.7) for m in (0.5, 1, 1.5, 2, 3, 4, 5, 6, 8)}
+    bars[1] = max(bars[1], 0.5)
+    tone = sum(a * np.sin(2 * np.pi * f * m * x) for m, a in bars.items() if a)
+    return tone * (1 + rng.uniform(0, 0.25) * np.sin(2 * np.pi * rng.uniform(3, 8) * x)) * _env(rng)
+
+
+def _rand_pwm(rng: np.random.Generator, midi: float) -> np.ndarray:
+    x, f = t(), hz(midi)
+    duty = 0.5 + rng.uniform(0.05, 0.4) * np.sin(2 * np.pi * rng.uniform(0.2, 5) * x)
+    raw = np.where((f * x) % 1.0 < duty, 1.0, -1.0)
+    return lowpass(raw, min(rng.uniform(1500, 9000), RATE * 0.45)) * _env(rng)
+
+
+def _rand_supersaw(rng: np.random.Generator, midi: float) -> np.ndarray:
+    n, spread = int(rng.integers(3, 10)), rng.uniform(0.05, 0.5)
+    tone = sum(polyblep_saw(hz(midi + s), shift=rng.random()) for s in np.linspace(-spread, spread, n)) / n
+    return lowpass(tone, min(hz(midi) * 2 ** rng.uniform(2, 6), RATE * 0.45)) * _env(rng)
+
+
+def _rand_vibrato(rng: np.random.Generator, midi: float) -> np.ndarray:
+    x = t()
+    delay = rng.uniform(0, 1)
+    depth = np.clip((x - delay) / rng.uniform(0.1, 0.8), 0, 1) * rng.uniform(0.1, 0.8)
+    freq = hz(midi) * 2 ** (depth * np.sin(2 * np.pi * rng.uniform(4, 7) * x) / 12)
+    phase = 2 * np.pi * np.cumsum(freq) / RATE
+    breath = np.random.default_rng(int(rng.integers(1 << 30))).normal(0, rng.uniform(0, 0.06), x.size)
+    return (np.sin(phase) + rng.uniform(0, 0.4) * np.sin(2 * phase) + rng.uniform(0, 0.2) * np.sin(3 * phase)
+            + breath) * _env(rng)
+
+
+def _rand_drum(rng: np.random.Generator, midi: float) -> np.ndarray:
+    x = t()
+    lo = rng.uniform(300, 6000)
+    b, a = signal.butter(2, [lo / (RATE / 2), min(lo * rng.uniform(1.5, 4), RATE * 0.45) / (RATE / 2)], btype="band")
+    noise = signal.lfilter(b, a, np.random.default_rng(int(rng.integers(1 << 30))).normal(0, 1, x.size))
+    body = np.sin(2 * np.pi * np.cumsum(dive(midi, rng.uniform(0, 24), rng.uniform(0.01, 0.06))) / RATE)
+    mix = rng.uniform(0, 1)
+    return (mix * noise / np.abs(noise).max() * np.exp(-x * rng.uniform(8, 40))
+            + (1 - mix) * body * np.exp(-x * rng.uniform(4, 30)))
+
+
+def _rand_dive(rng: np.random.Generator, midi: float) -> np.ndarray:
+    freq = dive(midi, rng.uniform(3, 48), rng.uniform(0.01, 0.3))
+    return _osc(rng, freq) * _env(rng)
+
+
+RANDOM_FAMILIES = {
+    "subtractive": _rand_subtractive, "fm": _rand_fm, "pluck": _rand_pluck, "organ": _rand_organ,
+    "pwm": _rand_pwm, "supersaw": _rand_supersaw, "vibrato": _rand_vibrato, "drum": _rand_drum,
+    "dive": _rand_dive,
+}
+
+
+def random_sound(seed: int, index: int) -> tuple[str, float, np.ndarray]:
+    """Draw `index` of a seeded set: its family, its note and its audio (at RATE, peak 0.5)."""
+    rng = np.random.default_rng([seed, index])
+    family = str(rng.choice(list(RANDOM_FAMILIES)))
+    midi = float(rng.integers(28, 85)) if family != "drum" else float(rng.integers(28, 55))
+    x = RANDOM_FAMILIES[family](rng, midi)
+    if not np.isfinite(x).all() or np.abs(x).max() < 1e-6:
+        x = np.sin(2 * np.pi * hz(midi) * t()) * adsr(0.01, 0.3, 0.7, 0.2, 1.5)  # a draw gone silent: a plain tone
+    return family, midi, x * (0.5 / np.abs(x).max())
+
+
+def write(out: Path, name: str, x: np.ndarray) -> Path:
+    lead = np.zeros(int(0.1 * RATE))  # a little silence before the note, as in a real recording
+    path = out / f"{name}.flac"
+    sf.write(path, np.concatenate([lead, x * (0.5 / np.abs(x).max())]).astype(np.float32), RATE, subtype="PCM_16")
+    return path
+
+
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name, make in SOUNDS.items():
-        x = make()
-        lead = np.zeros(int(0.1 * RATE))  # a little silence before the note, as in a real recording
-        x = np.concatenate([lead, x * (0.5 / np.abs(x).max())])
-        sf.write(out / f"{name}.flac", x.astype(np.float32), RATE, subtype="PCM_16")
-        print(f"{out / name}.flac")
+        print(write(out, name, make()))
+
+
+def main_random(out: Path, n: int, seed: int) -> None:
+    """`n` random draws, named NNNNN-family; a rerun skips the files already there."""
+    out.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        if not list(out.glob(f"{i:05d}-*.flac")):
+            family, _, x = random_sound(seed, i)
+            print(write(out, f"{i:05d}-{family}", x))
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "other-synths")
+    args = sys.argv[1:]
+    if args[:1] == ["--random"]:  # --random N --seed S OUT_DIR
+        main_random(Path(args[4]), int(args[1]), int(args[3]))
+    else:
+        main(Path(args[0]) if args else Path(__file__).parent / "other-synths")

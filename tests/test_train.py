@@ -61,6 +61,15 @@ def test_stream_is_reproducible_and_skips_exactly(clips32):
     assert batch["decoder_input_ids"][0, 0] == 1 and torch.equal(batch["decoder_input_ids"][0, 1:], batch["labels"][0, :-1])
 
 
+def test_a_folder_given_twice_is_drawn_twice_an_epoch(clips32, tmp_path):
+    few = tmp_path / "few"
+    data.generate(few, DatasetSpec(n=4, seed=3, part_size=4), progress=False)
+    epoch = [tuple(x["labels"]) for _, x in zip(range(40), ClipStream([clips32, few, few], 2))]
+    once = [tuple(VOCAB.encode(data.patch_from_row(r))) for r in data.iter_rows(clips32)]
+    twice = [tuple(VOCAB.encode(data.patch_from_row(r))) for r in data.iter_rows(few)]
+    assert sorted(epoch) == sorted(once + 2 * twice)
+
+
 def test_pooled_folders_stream_every_clip_of_each_in_the_latest_vocabulary(clips32, tmp_path):
     v2 = tmp_path / "v2"
     data.generate(v2, DatasetSpec(n=8, seed=9, part_size=4, version=2), progress=False)

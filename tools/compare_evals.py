@@ -4,6 +4,9 @@ further from the input than Vital's init patch at the played note (by log-mel), 
 card reports them.
 
     .venv/bin/python tools/compare_evals.py NAME=runs/eval-a/report.json NAME2=runs/eval-b/report.json
+
+A report given as A+B (several joined by "+") is the sets scored as one (e.g. the other-synth sounds
+and random draws of the same generators); its groups are dropped.
 """
 
 from __future__ import annotations
@@ -30,8 +33,18 @@ def figures(report: dict, clips: list[int] | None = None) -> tuple[float, float,
     return float(np.mean(logmel)), float(np.median(mss)), further
 
 
+def joined(paths: str) -> dict:
+    """One report, or several (A+B+...) joined clip after clip: the systems all of them scored."""
+    parts = [json.load(open(p)) for p in paths.split("+")]
+    if len(parts) == 1:
+        return parts[0]
+    per_clip = {s: {m: sum((r["per_clip"][s][m] for r in parts), []) for m in parts[0]["per_clip"][s]}
+                for s in parts[0]["per_clip"] if all(s in r["per_clip"] for r in parts)}
+    return {"source": paths, "per_clip": per_clip}
+
+
 def main(args: list[str]) -> None:
-    reports = {name: json.load(open(path)) for name, path in (a.split("=", 1) for a in args)}
+    reports = {name: joined(path) for name, path in (a.split("=", 1) for a in args)}
     names = list(reports)
     first = reports[names[0]]
     print("| group | clips | " + " | ".join(f"{n}: mean log-mel / median MSS / further than init" for n in names) + " |")

@@ -256,6 +256,40 @@ def import_(
 
 
 @data_app.command()
+def harvest(
+    inputs: Annotated[list[Path], typer.Argument(help="Sounds from outside the training distribution, or folders "
+                                                 "of them (never factory presets: those are for evaluation).")],
+    out: Annotated[Path, typer.Option("--out", help="Harvest folder: harvest.jsonl, pairs/, set/ (rerun to resume).")],
+    model: Annotated[Optional[Path], typer.Option(help="A trained model folder (default: the bundled one).")] = None,
+    renders: Annotated[int, typer.Option(min=1, help="Renders of the search per sound.")] = 300,
+    min_gain: Annotated[float, typer.Option(min=0.0, max=1.0, help="Keep a pair when the search closed at least "
+                                            "this share of the network's distance (MSS).")] = 0.25,
+    workers: Annotated[int, typer.Option(min=1, help="Render processes (ranking the candidates and the search).")] = DEFAULT.workers,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Harvest only the first N sounds (in name order).")] = None,
+) -> None:
+    """Learn from the search: match each sound with --refine and keep (sound, patch found) and
+    (the patch's render, patch) as training pairs where the search came much closer than the
+    network; then read the pairs into OUT/set, a dataset `train --data` takes."""
+    from tqdm import tqdm
+
+    from . import harvest as H
+    from . import match as matching
+
+    options = MatchOptions(refine=True, renders=renders, workers=workers)
+    files = matching.collect_inputs(inputs)[:limit]
+    with matching.search_pool(options) as pool, tqdm(total=len(files), unit="sound", desc="harvesting") as bar:
+        net, vocab = matching.load_model(model)
+        results, failed = H.harvest(files, out, net, vocab, options, pool, min_gain,
+                                    on_error=lambda e: print(f"error: {e}", file=sys.stderr),
+                                    progress=lambda h: bar.update(1))
+    typer.echo(H.summary(results))
+    if any(h.kept for h in results):
+        typer.echo(f"{out / 'set'}: {H.to_dataset(out, results).summary()}")
+    if failed:
+        raise typer.Exit(2)
+
+
+@data_app.command()
 def stats(
     folder: Annotated[Path, typer.Argument(help="A dataset folder.")],
     png: Annotated[Optional[Path], typer.Option(help="Plot file (default: FOLDER/stats.png).")] = None,
@@ -272,7 +306,7 @@ def stats(
 @app.command("train")
 def train_(
     data_dirs: Annotated[list[Path], typer.Option("--data", help="Training dataset folder; repeat it to pool "
-                                                    "several (e.g. version-1 clips with version 2's).")],
+                                                    "several (e.g. version-1 clips with version 2's); a folder given twice is drawn twice as often.")],
     out: Annotated[Path, typer.Option("--out", help="Run folder: checkpoints, log.csv, tensorboard/, model/.")],
     val: Annotated[Optional[Path], typer.Option(help="Validation dataset folder (another seed).")] = None,
     size: Annotated[str, typer.Option(help="Model size: debug, cpu, tiny, base or small.")] = "cpu",

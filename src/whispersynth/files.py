@@ -45,3 +45,18 @@ def write_text(path: str | Path, text: str) -> None:
 def write_bytes(path: str | Path, data: bytes) -> None:
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
+
+
+def append_line(path: str | Path, line: str) -> None:
+    """Append one line to a log and flush it to disk. A line cut short by a crash is ended
+    first, so it spoils only itself (readers skip a line they cannot parse)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as f:
+        cut = False
+        if f.seek(0, os.SEEK_END) > 0:
+            f.seek(-1, os.SEEK_END)
+            cut = f.read(1) != b"\n"
+        f.write((("\n" if cut else "") + line + "\n").encode("utf-8"))
+        f.flush()
+        os.fsync(f.fileno())

@@ -1,0 +1,31 @@
+"""tools/compare_evals.py: the model card's side-by-side figures, one report or several joined."""
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "tools"))
+import compare_evals  # noqa: E402
+
+MATCH = "match (both, 8 candidates ranked by MSS)"
+
+
+def report(path: Path, mss: list[float], logmel: list[float], init: list[float] | None = None) -> str:
+    per_clip = {"network": {"mss": mss, "logmel_l1": logmel}, MATCH: {"mss": mss, "logmel_l1": logmel}}
+    if init is not None:
+        per_clip[compare_evals.INIT] = {"mss": init, "logmel_l1": init}
+    path.write_text(json.dumps({"source": "x", "clips": len(mss), "per_clip": per_clip}))
+    return str(path)
+
+
+def test_figures_of_one_report_and_of_several_joined(tmp_path, capsys):
+    a = report(tmp_path / "a.json", [1.0, 3.0], [0.1, 0.3], init=[0.2, 0.2])
+    b = report(tmp_path / "b.json", [2.0, 10.0, 20.0], [0.5, 0.6, 0.7])
+    assert compare_evals.figures(compare_evals.joined(a)) == (0.2, 2.0, 1)  # 0.3 > 0.2: one further than init
+    both = compare_evals.joined(f"{a}+{b}")
+    assert set(both["per_clip"]) == {"network", MATCH}  # init: only one of them scored it
+    lm, ms, further = compare_evals.figures(both)
+    assert abs(lm - 2.2 / 5) < 1e-12 and ms == 3.0 and further is None
+    compare_evals.main([f"one={a}", f"two={a}+{b}"])
+    out = capsys.readouterr().out
+    assert "| all | 2 | 0.200 / 2.000 / 1 | 0.440 / 3.000 |" in out
