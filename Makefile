@@ -42,11 +42,14 @@ bench: $(STAMP)
 	$(PY) benchmarks/match.py
 	$(PY) benchmarks/refine.py
 
-# The bundled model's recipe (src/whispersynth/models/default/MODEL_CARD.md has its figures):
-# the version-1 envelope model (`model-v1`), then version 2's three stages (`model-v2`), then
-# the last one's float16 copy. Every step resumes when run again. On 2 cores: version 1's data
-# ~35 min, its first model ~80 min, the envelope front end ~45 min (one thread, as in the
-# ablation) and its annealed run ~50 min; version 2's data ~25 min, its stages ~60, ~22 and ~26 min.
+# The bundled model's recipe (src/whispersynth/models/default/MODEL_CARD.md has its figures): the
+# third bundled model (version 2: `model-v1`, then `model-v2`'s three stages; its float16 files as git
+# holds them seed version 3), widened to version 3 (`model-v3`: the producer arm), continued with more
+# version-1/2 clips (`model-v3-mix`: stage A) and with what the search found (`model-v3-harvest`), then
+# the last one's float16 copy. Every step resumes when run again. On 2 cores: version 1's data ~35 min,
+# its first model ~80 min, the envelope front end ~45 min (one thread, as in the ablation) and its
+# annealed run ~50 min; version 2's data ~25 min, its stages ~60, ~22 and ~26 min; version 3's data
+# ~15 min, its arms ~70 min (together), stage A ~32 min, the harvest ~45 min, stage C ~31 min.
 DATA ?= data
 RUN ?= runs/cpu-ce
 TRAIN_N ?= 40000
@@ -56,8 +59,8 @@ V2SIGMAS := $(SIGMAS),resonance=2,fenv_amount=3,fenv_attack=2,fenv_decay=13,fenv
 V1DATA := $(VENV)/bin/whispersynth data generate --format-version 1
 V2TRAIN := $(VENV)/bin/whispersynth train --front-end envelope --batch-size 32 --loss soft --sigma $(V2SIGMAS) --val $(DATA)/v2-val --val-clips 300 --save-every 200
 resume = $$([ -d $(1)/checkpoints ] && echo --resume)
-model: model-v2
-	$(VENV)/bin/whispersynth export-model runs/v2-mix3/model src/whispersynth/models/default
+model: model-v3-harvest
+	$(VENV)/bin/whispersynth export-model runs/v3-harvest/model src/whispersynth/models/default
 
 # Format version 3 (FM and effects), and training on what producers make (docs/FORMAT.md, "The
 # producer sampler"): the third bundled model (version 2, float16: runs/v2-export) widened to version
