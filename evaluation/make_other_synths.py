@@ -14,7 +14,7 @@ close without copying them. Deterministic: rerunning writes the same files.
 
 from __future__ import annotations
 
-import sys
+import argparse
 from pathlib import Path
 
 import numpy as np
@@ -410,8 +410,12 @@ def main_random(out: Path, n: int, seed: int) -> None:
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    if args[:1] == ["--random"]:  # --random N --seed S OUT_DIR
-        main_random(Path(args[4]), int(args[1]), int(args[3]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", type=Path, default=Path(__file__).parent / "other-synths")
+    parser.add_argument("--random", type=int, metavar="N", help="write N random draws instead of the fixed sounds")
+    parser.add_argument("--seed", type=int, default=0, help="the random draws' seed")
+    args = parser.parse_args()
+    if args.random is not None:
+        main_random(args.out, args.random, args.seed)
     else:
-        main(Path(args[0]) if args else Path(__file__).parent / "other-synths")
+        main(args.out)
