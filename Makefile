@@ -198,6 +198,8 @@ evaluate: $(STAMP) real-presets
 	$(PY) evaluation/make_other_synths.py --random 100 --seed 200 $(DATA)/other-random-dev > /dev/null
 	$(VENV)/bin/whispersynth evaluate --sounds $(DATA)/other-random-dev --baselines --out runs/eval-other-random
 	$(VENV)/bin/whispersynth evaluate --sounds $(DATA)/real-presets/all/dev --baselines --out runs/eval-real-dev
+	# with match --refine and search alone (300 renders or 12 s a clip each: ~2 h for the 281 clips on 2 cores)
+	$(VENV)/bin/whispersynth evaluate --sounds $(DATA)/real-presets/all/dev --refine --out runs/eval-real-dev-refine
 
 clean:
 	rm -rf $(VENV) out
