@@ -27,3 +27,15 @@ def _alarm(seconds: int):
 def no_hang():
     """`with no_hang(5): ...` fails the test if the block is still blocked after 5 s."""
     return _alarm
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory):
+    """A tiny untrained model folder (the `debug` shape, the current vocabulary) saved by the
+    tests themselves: the real loading path, nothing downloaded. Read it; damage only copies."""
+    from whispersynth import model as M
+    from whispersynth.tokens import Vocab
+
+    out = tmp_path_factory.mktemp("model")
+    M.save(M.build("debug", pool=2, seed=0), out, Vocab())
+    return out

@@ -19,8 +19,7 @@ import pytest
 import soundfile as sf
 
 from whispersynth import app as web
-from whispersynth import audio, model as M, settings, synth
-from whispersynth.tokens import Vocab
+from whispersynth import audio, settings, synth
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PLUCK = settings.load(web.EXAMPLES / "pluck.txt")
@@ -97,13 +96,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    root = tmp_path_factory.mktemp("app-model")
-    M.save(M.build("debug", pool=2, seed=0), root, Vocab())
-    return root
 
 
 @pytest.fixture(scope="module")

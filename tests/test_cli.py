@@ -195,17 +195,6 @@ def test_a_start_that_is_no_time_is_refused_by_match(sound, tmp_path):
     assert_refused(r, "start inf s is not a time", tmp_path / "out")
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory) -> Path:
-    """A tiny untrained model folder saved by this test, to damage copies of."""
-    from whispersynth import model as M
-    from whispersynth.tokens import Vocab
-
-    folder = tmp_path_factory.mktemp("model") / "tiny"
-    M.save(M.build("debug", pool=2, seed=0), folder, Vocab())
-    return folder
-
-
 BAD_MODELS = {  # name: (the damage, what the error says)
     "missing model.safetensors": (lambda f: (f / "model.safetensors").unlink(), "no model.safetensors"),
     "corrupt safetensors": (lambda f: (f / "model.safetensors").write_bytes(np.random.default_rng(0).bytes(4000)),
@@ -218,18 +207,18 @@ BAD_MODELS = {  # name: (the damage, what the error says)
 
 
 @pytest.mark.parametrize("case", list(BAD_MODELS))
-def test_each_class_of_bad_model_folder_is_refused_by_match(case, sound, tiny_model, tmp_path):
+def test_each_class_of_bad_model_folder_is_refused_by_match(case, sound, model_dir, tmp_path):
     damage, message = BAD_MODELS[case]
     folder = tmp_path / "model"
-    shutil.copytree(tiny_model, folder)
+    shutil.copytree(model_dir, folder)
     damage(folder)
     r = run("match", str(sound), "--model", str(folder), "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert_refused(r, message, tmp_path / "out")
 
 
-def test_the_undamaged_tiny_model_matches(sound, tiny_model, tmp_path):
+def test_the_undamaged_model_dir_matches(sound, model_dir, tmp_path):
     """The control for the test above: the same sound and model folder, undamaged, are matched."""
-    r = run("match", str(sound), "--model", str(tiny_model), "--beams", "1", "-o", str(tmp_path / "out"),
+    r = run("match", str(sound), "--model", str(model_dir), "--beams", "1", "-o", str(tmp_path / "out"),
             cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "out" / "good.txt").is_file() and "Traceback" not in r.stderr

@@ -8,14 +8,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 from typer.testing import CliRunner
 
-from whispersynth import audio, harvest, metrics, model as M, settings, synth
+from whispersynth import audio, harvest, metrics, settings, synth
 from whispersynth.cli import app
 from whispersynth.data import load_clips, read_spec
 from whispersynth.files import append_line
-from whispersynth.tokens import Vocab
 
 ROOT = Path(__file__).parents[1]
 SCRIPT = ROOT / "evaluation" / "make_other_synths.py"
@@ -30,13 +28,6 @@ def other_synths():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("model")
-    M.save(M.build("debug", pool=2, seed=0), out, Vocab())
-    return out
 
 
 def test_random_draws_are_seeded_single_notes_of_every_family():

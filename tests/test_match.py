@@ -6,19 +6,11 @@ from typer.testing import CliRunner
 from whispersynth import audio, match, model as M, settings, synth
 from whispersynth.cli import app
 from whispersynth.errors import WhisperSynthError
-from whispersynth.tokens import Vocab
 
 PATCH = settings.parse(
     "Waveform: Square\nVoices: 1\nOscillator Detune: None\nFilter Type: Lowpass\nFilter Cutoff: 1200 Hz\n"
     "ADSR Envelope: Attack: 5ms, Decay: 400ms, Sustain: -10 dB, Release: 300ms\nLFO Modulation: None\n"
 )
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("model")
-    M.save(M.build("debug", pool=2, seed=0), out, Vocab())
-    return out
 
 
 def test_rank_puts_the_true_patch_first():
