@@ -23,6 +23,9 @@ def test_export_writes_numbered_pairs_that_import_back(small_set, tmp_path):
     assert (report.imported, report.skipped) == (4, [])
     back = list(data.iter_rows(tmp_path / "back"))
     assert [r["text"] for r in back] == [r["text"] for r in rows[:4]]
+    some = pairs.import_pairs(tmp_path / "pairs", tmp_path / "some", only={"000003", "000001", "nothing"})
+    assert (some.imported, some.skipped) == (2, [])  # only the pairs named, none of the others reported
+    assert [r["text"] for r in data.iter_rows(tmp_path / "some")] == [rows[0]["text"], rows[2]["text"]]
     for i, row in enumerate(back, 1):  # imported = the exported file brought to the standard convention
         want = audio.load(tmp_path / "pairs" / f"{i:06d}.wav")
         assert np.abs(np.asarray(row["audio"]) / 32767 - want).max() < 1 / 32767

@@ -100,19 +100,9 @@ def to_dataset(out: Path, results: list[Harvested]) -> ImportReport:
     """Read the kept pairs of `results` (not any other file in `out/pairs`) into `out/set`, a
     training set made afresh each time."""
     out = Path(out)
-    chosen = out / ".chosen"
-    for folder in (chosen, out / "set"):
-        shutil.rmtree(folder, ignore_errors=True)
-    chosen.mkdir()
-    try:
-        for h in results:
-            if h.kept:
-                for stem in (h.name, f"{h.name}.render"):
-                    for suffix in (".wav", ".txt"):
-                        (chosen / f"{stem}{suffix}").symlink_to((out / "pairs" / f"{stem}{suffix}").resolve())
-        return import_pairs(chosen, out / "set")
-    finally:
-        shutil.rmtree(chosen, ignore_errors=True)
+    shutil.rmtree(out / "set", ignore_errors=True)
+    kept = {stem for h in results if h.kept for stem in (h.name, f"{h.name}.render")}
+    return import_pairs(out / "pairs", out / "set", only=kept)
 
 
 def summary(results: list[Harvested]) -> str:

@@ -40,18 +40,19 @@ def export_pairs(folder: Path, out: Path, limit: int | None = None) -> int:
     return written
 
 
-def _stems(folder: Path) -> tuple[list[str], list[str]]:
-    wavs = {p.stem: p for p in folder.iterdir() if p.suffix.lower() in (".wav", ".flac", ".ogg", ".aiff")}
-    txts = {p.stem: p for p in folder.iterdir() if p.suffix.lower() == ".txt"}
+def _stems(folder: Path, only: set[str] | None = None) -> tuple[list[str], list[str]]:
+    files = [p for p in folder.iterdir() if only is None or p.stem in only]
+    wavs = {p.stem: p for p in files if p.suffix.lower() in (".wav", ".flac", ".ogg", ".aiff")}
+    txts = {p.stem: p for p in files if p.suffix.lower() == ".txt"}
     both = sorted(set(wavs) & set(txts))
     lonely = [f"{wavs[s].name}: no matching .txt" for s in sorted(set(wavs) - set(txts))]
     lonely += [f"{txts[s].name}: no matching audio file" for s in sorted(set(txts) - set(wavs))]
     return [str(wavs[s]) for s in both], lonely
 
 
-def import_pairs(folder: Path, out: Path, part_size: int = 500) -> ImportReport:
-    """Read a folder of audio + settings pairs into a Parquet dataset; bad pairs are skipped
-    and reported, one line each."""
+def import_pairs(folder: Path, out: Path, part_size: int = 500, only: set[str] | None = None) -> ImportReport:
+    """Read a folder of audio + settings pairs (or only the pairs named in `only`, by stem) into
+    a Parquet dataset; bad pairs are skipped and reported, one line each."""
     folder, out = Path(folder), Path(out)
     if not folder.is_dir():
         raise DataError(f"{folder}: not a folder of .wav/.txt pairs")
@@ -59,7 +60,7 @@ def import_pairs(folder: Path, out: Path, part_size: int = 500) -> ImportReport:
         raise DataError(f"{out} already holds a dataset; import into a new folder")
     for stale in out.glob("part-*.parquet"):  # parts of an import that was killed: redo them
         stale.unlink()
-    wav_paths, skipped = _stems(folder)
+    wav_paths, skipped = _stems(folder, only)
     report = ImportReport(skipped=skipped)
     rows: list[dict] = []
     for wav in wav_paths:
