@@ -2,18 +2,20 @@
 
     .venv/bin/python tools/average_models.py OUT MODEL_DIR MODEL_DIR [...]
 
-Writes OUT/model.safetensors (the element-wise mean, float32) beside the first model's other
-files (config, generation config, vocabulary); OUT is then a model folder like any other
-(`whispersynth export-model OUT ...`). Refuses models whose tensors differ in name or shape.
+Writes OUT/model.safetensors (the element-wise mean, computed in float32 and stored in the models'
+own dtype) beside the first model's other files (config, generation config, vocabulary), each written
+atomically; OUT is then a model folder like any other (`whispersynth export-model OUT ...`). Refuses
+models whose tensors differ in name or shape.
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
 from safetensors.torch import load_file, save_file
+
+from whispersynth.files import atomic_path, write_bytes
 
 
 def fail(message: str) -> None:
@@ -47,8 +49,9 @@ def main(out: str = "", *models: str) -> None:
     target.mkdir(parents=True, exist_ok=True)
     for f in Path(models[0]).iterdir():
         if f.is_file() and f.name != "model.safetensors":
-            shutil.copy(f, target / f.name)
-    save_file(mean, str(target / "model.safetensors"), metadata={"format": "pt"})
+            write_bytes(target / f.name, f.read_bytes())
+    with atomic_path(target / "model.safetensors") as tmp:
+        save_file(mean, str(tmp), metadata={"format": "pt"})
     print(f"wrote {target}: the mean of {len(models)} models")
 
 
