@@ -197,7 +197,9 @@ evaluate: $(STAMP) real-presets
 	  --out runs/eval-other
 	$(PY) evaluation/make_other_synths.py --random 100 --seed 200 $(DATA)/other-random-dev > /dev/null
 	$(VENV)/bin/whispersynth evaluate --sounds $(DATA)/other-random-dev --baselines --out runs/eval-other-random
-	$(VENV)/bin/whispersynth evaluate --sounds $(DATA)/real-presets/all/dev --baselines --out runs/eval-real-dev
+	# ranked by MSS (the default) and by MSS x log-mel (match --rank-by mss-logmel), side by side
+	$(VENV)/bin/whispersynth evaluate --sounds $(DATA)/real-presets/all/dev --baselines --rank-by mss,mss-logmel \
+	  --out runs/eval-real-dev
 	# with match --refine and search alone (300 renders or 12 s a clip each: ~2 h for the 281 clips on 2 cores)
 	$(VENV)/bin/whispersynth evaluate --sounds $(DATA)/real-presets/all/dev --refine --out runs/eval-real-dev-refine
 

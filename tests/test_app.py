@@ -41,7 +41,8 @@ def test_uploads_over_the_limits_are_refused_with_a_message(tmp_path):
 def test_card_shows_every_settings_line():
     text = settings.format(PLUCK)
     card = web.card(text, 0.25, 1)
-    assert "(MSS) 0.250" in card
+    assert "(MSS) 0.250" in card and "log-mel" not in card
+    assert "(MSS) 0.250 · log-mel L1 0.125" in web.card(text, 0.25, 1, 0.125)
     for line in text.strip().splitlines():
         assert f"**{line.split(':')[0]}**" in card
 
@@ -67,6 +68,7 @@ def test_a_dropped_loop_is_matched_on_its_notes_with_its_midi_and_replay(model_d
     one = web.run_match(tmp_path / "loop.wav", tmp_path, web.OPTIONS.__class__(top_k=1, candidates=2, workers=1,
                                                                               phrase=False), str(model_dir))
     assert "phrase" not in one and one["candidates"][0]["match"].endswith("loop.match.wav")
+    assert np.isfinite(one["candidates"][0]["logmel"]) and "log-mel" not in c  # a note's match shows both
 
 
 def test_an_editing_session_compares_with_the_sound_and_the_start(model_dir, tmp_path):

@@ -110,11 +110,14 @@ def test_sounds_with_known_notes_get_vitals_init_patch_and_groups(sets, tmp_path
     groups = {"a.wav": ["engine:x"], "b.wav": ["engine:x", "kind:bass"], "c.wav": ["engine:y"]}
     (tmp_path / "sounds.json").write_text(json.dumps({n: {"note": init_at[n], "groups": groups[n]} for n in init_at}))
     r = CliRunner().invoke(app, ["evaluate", "--sounds", str(tmp_path), "--model", str(sets / "model"),
-                                 "--out", str(tmp_path / "rep"), "--candidates", "2"])
+                                 "--out", str(tmp_path / "rep"), "--candidates", "2", "--rank-by", "mss,mss-logmel"])
     assert r.exit_code == 0, r.output
     rep = json.loads((tmp_path / "rep" / "report.json").read_text())
     init = rep["per_clip"]["Vital init (played note)"]
     assert max(init["mss"]) < 1e-3 and max(init["logmel_l1"]) < 1e-3  # the sounds are that patch
+    for by in ("MSS", "MSS x log-mel"):  # the floor tries Vital's init at the heard note: an untrained network finds it
+        found = rep["per_clip"][f"match (both, 2 candidates ranked by {by})"]
+        assert max(found["mss"]) < 1e-3 and max(found["logmel_l1"]) < 1e-3
     assert rep["groups"] == {"engine:x": [0, 1], "engine:y": [2], "kind:bass": [1]}
     md = (tmp_path / "rep" / "report.md").read_text()
     assert "## By group" in md and "| engine:x | 2 | 0.000 / 0.000 |" in md

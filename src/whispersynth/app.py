@@ -162,13 +162,15 @@ def _model(model_dir: str | None):
     return match.load_model(model_dir)
 
 
-def card(text: str, distance: float, rank: int) -> str:
-    """The settings as a readable card (Markdown)."""
+def card(text: str, distance: float, rank: int, logmel: float | None = None) -> str:
+    """The settings as a readable card (Markdown): the candidate's MSS and, for a note's match, its
+    log-mel L1 (a phrase's match has the mean MSS over its notes only)."""
     rows = []
     for line in text.strip().splitlines():
         key, _, value = line.partition(":")
         rows.append(f"| **{key.strip()}** | {value.strip()} |")
-    head = f"### Match {rank} · audio distance (MSS) {distance:.3f}\n\n| setting | value |\n|---|---|\n"
+    lm = "" if logmel is None else f" · log-mel L1 {logmel:.3f}"
+    head = f"### Match {rank} · audio distance (MSS) {distance:.3f}{lm}\n\n| setting | value |\n|---|---|\n"
     return head + "\n".join(rows) + "\n"
 
 
@@ -197,7 +199,7 @@ def run_match(path, out: Path, options: match.MatchOptions = OPTIONS, model_dir:
     cands = []
     for i, c in enumerate(found):
         names = match.output_names(out, stem, i)
-        cands.append({"text": settings.format(c.patch), "distance": c.distance,
+        cands.append({"text": settings.format(c.patch), "distance": c.distance, "logmel": c.logmel,
                       **{k: str(v) for k, v in names.items()},
                       "downloads": [str(names[k]) for k in ("txt", "vital", "fxp")]})
     return {"input": str(out / f"{stem}.input.wav"), "candidates": cands,
@@ -320,7 +322,7 @@ def build(app: App):
             note = (f"\n\n**A phrase of {result['notes']} notes** ({result['phrase']}): one preset for all of them "
                     "(MSS is the mean over the notes it was scored on); B plays the phrase back with it, the MIDI "
                     "of the notes is in the downloads." + note)
-        return (card(c["text"], c["distance"], rank + 1) + note, c["text"], result["input"], c["match"],
+        return (card(c["text"], c["distance"], rank + 1, c.get("logmel")) + note, c["text"], result["input"], c["match"],
                 c["png"], c["downloads"])
 
     def on_match(upload, recorded, top_k, refine, budget, progress=gr.Progress()):
@@ -396,7 +398,7 @@ def _slug(key: str) -> str:
 
 def _starts() -> dict:
     """What the editor can start from without a match: Vital's init patch and the bundled settings."""
-    from .evaluate import VITAL_INIT
+    from .synth import VITAL_INIT
 
     found = {"Vital's init patch (one saw)": VITAL_INIT}
     for p in sorted(EXAMPLES.glob("*.txt")):

@@ -110,7 +110,9 @@ def match_(
     start: Annotated[float, typer.Option(min=0.0, help="Analyse the note starting this many seconds in.")] = 0.0,
     model: Annotated[Optional[Path], typer.Option(help="A trained model folder (default: the bundled one).")] = None,
     refine: Annotated[bool, typer.Option(help="Refine the network's guess by CMA-ES on rendered audio (NAME.net.* keeps the guess).")] = False,
-    floor: Annotated[bool, typer.Option(help="Try plain patches (a saw, a sine) at the network's note; one goes first when closer by MSS and log-mel.")] = DEFAULT.floor,
+    floor: Annotated[bool, typer.Option(help="Try plain patches (a saw, a sine, Vital's init) at the network's note; one goes first when closer by MSS and log-mel.")] = DEFAULT.floor,
+    rank_by: Annotated[str, typer.Option(help="mss (the multi-resolution STFT distance) or mss-logmel (its product with the log-mel L1; "
+                                         "the plain patches then join the ranking).")] = DEFAULT.ranking,
     budget: Annotated[float, typer.Option(min=0.5, help="With --refine: seconds of search per sound.")] = DEFAULT.seconds,
     renders: Annotated[Optional[int], typer.Option(min=1, help="With --refine: renders per sound (instead of --budget).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Render processes (ranking the candidates, and --refine).")] = DEFAULT.workers,
@@ -127,7 +129,7 @@ def match_(
     from . import phrase as phrases
 
     options = MatchOptions(search=search, candidates=candidates, top_k=top_k, refine=refine, renders=renders,
-                           seconds=budget, workers=workers, floor=floor, phrase=phrase)
+                           seconds=budget, workers=workers, floor=floor, phrase=phrase, ranking=rank_by)
     files = matching.collect_inputs(inputs)
     clips, notes, failed = {}, {}, 0
     for f in files:  # read every input before the model loads: bad files fail fast
@@ -402,9 +404,10 @@ def evaluate_(
     limit: Annotated[int, typer.Option(min=1, help="Evaluate at most this many clips.")] = 1000,
     nn_limit: Annotated[int, typer.Option(min=1, help="Training clips searched by the nearest-neighbour baseline.")] = 20000,
     search: Annotated[str, typer.Option(help="The match searches to score, comma-separated (doubts, beams, both).")] = DEFAULT.search,
-    candidates: Annotated[int, typer.Option("--candidates", "--beams", min=1, max=32, help="Candidates each match system ranks by MSS (as match --candidates).")] = DEFAULT.candidates,
+    candidates: Annotated[int, typer.Option("--candidates", "--beams", min=1, max=32, help="Candidates each match system ranks (as match --candidates).")] = DEFAULT.candidates,
     refine: Annotated[bool, typer.Option(help="Add match --refine (CMA-ES from the ranked candidates) and search alone (from a random patch).")] = False,
     floor: Annotated[bool, typer.Option(help="As match --floor/--no-floor: plain patches at the network's note join the ranking.")] = DEFAULT.floor,
+    rank_by: Annotated[str, typer.Option(help="The rankings to score, comma-separated (as match --rank-by: mss, mss-logmel).")] = DEFAULT.ranking,
     by_ear: Annotated[bool, typer.Option(help="On a generated split, also score each field by ear (one render per wrong field).")] = False,
     renders: Annotated[int, typer.Option(min=1, help="With --refine: renders per clip for both searches.")] = 300,
     workers: Annotated[int, typer.Option(min=1, help="Render processes (ranking the candidates, and --refine).")] = DEFAULT.workers,
@@ -423,7 +426,7 @@ def evaluate_(
         clips, names = ev.load_sounds(sounds, limit)
         truth, info = None, ev.sound_info(sounds, names)
     searches = [MatchOptions(search=s.strip(), candidates=candidates, refine=refine, renders=renders, workers=workers,
-                             floor=floor) for s in search.split(",")]
+                             floor=floor, ranking=r.strip()) for s in search.split(",") for r in rank_by.split(",")]
     with search_pool(searches[0]) as pool:
         systems = ev.systems_for(model, train_dir, baselines, searches, nn_limit, pool)
         if info and all("note" in i for i in info):  # the played notes are known: Vital's init patch at each

@@ -30,6 +30,7 @@ from .files import atomic_path, write_text
 from .match import MatchOptions, collect_inputs, find, load_model
 from .sampler import clip_rng, sample_patch
 from .spec import FIELDS, Field, Patch, null_rule, off_value, table
+from .synth import VITAL_INIT
 
 System = Callable[[np.ndarray], list]  # clips (n, 48000) -> one Patch (or None if invalid) per clip
 
@@ -76,11 +77,6 @@ def search_only(renders: int | None, seconds: float | None = None, seed: int = 5
                 for i, c in enumerate(tqdm(clips, desc="search only", unit="clip", disable=not progress))]
 
     return run
-
-
-# Vital's init patch (vita 0.1.0's defaults read through the format's laws): one saw voice, no
-# filter, attack 0.15^4 s, decay 1 s, sustain 0 dB, release 0.5476^4 = 90 ms; held as the clips are.
-VITAL_INIT = Patch("Saw", 1, None, None, None, 0.0, 1.0, 0.0, 0.09, None, None, None)
 
 
 def init_patch(notes: list[int]) -> System:
@@ -394,7 +390,8 @@ def systems_for(model_dir, train: str | Path | None, baselines: bool, searches: 
     found: dict[str, System] = {"network": network(net, vocab)}  # greedy
     for options in searches:
         if options.candidates > 1:
-            name = f"match ({options.search}, {options.candidates} candidates{'' if options.floor else ', no floor'} ranked by MSS)"
+            by = "MSS" if options.ranking == "mss" else "MSS x log-mel"
+            name = f"match ({options.search}, {options.candidates} candidates{'' if options.floor else ', no floor'} ranked by {by})"
             found[name] = matched(net, vocab, replace(options, refine=False), pool)
     if searches[0].refine:
         found["match --refine"] = matched(net, vocab, searches[0], pool, progress=True)

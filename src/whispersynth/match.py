@@ -1,7 +1,8 @@
 """The main job: a sound in, the settings that make it out, ranked by how they sound.
 
 `find` listens (the network's candidates), renders each one, ranks them by the
-multi-resolution STFT distance to the input and optionally refines the best by search;
+multi-resolution STFT distance to the input (or by its product with the log-mel L1) and
+optionally refines the best by search;
 `write_match` writes what a producer takes away. `MatchOptions` is the one set of choices
 (and defaults) the CLI, the app and `evaluate` pass to `find`, so a measured figure is a
 figure of what a user runs.
@@ -19,13 +20,14 @@ import numpy as np
 from . import audio, settings, synth
 from .errors import AudioError, WhisperSynthError
 from .files import atomic_path, write_bytes, write_text
-from .spec import Patch
+from .spec import FIELD, Patch
 
 BUNDLED = Path(__file__).parent / "models" / "default"
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif", ".mp3", ".au", ".caf")
 
 
 SEARCHES = ("doubts", "beams", "both")
+RANKINGS = ("mss", "mss-logmel")  # by MSS; by MSS x log-mel L1 (Candidate.key)
 
 
 @dataclass(frozen=True)
@@ -33,15 +35,17 @@ class MatchOptions:
     """How one clip is matched: `candidates` distinct patches from the network (`search`
     "doubts": the greedy patch and the rest decoded again after each alternative it doubts
     between at a categorical field or the note; "beams": beam search; "both": half from each),
-    all rendered and ranked by MSS, the best `top_k` kept; with `floor`, plain patches at the
-    network's note go first when closer by MSS and by log-mel (`plain_patches`,
-    `closer_by_both`); with `refine`, CMA-ES from the ranked candidates within `renders`
+    all rendered and ranked (`ranking`: by MSS, or by MSS x log-mel L1), the best `top_k` kept;
+    with `floor`, plain patches at the network's note (`plain_patches`) go first when closer by
+    MSS and by log-mel (`closer_by_both`), or, ranked by the product, join the ranking; with
+    `refine`, CMA-ES (by MSS) from the ranked candidates within `renders`
     renders or `seconds` (renders win when both are given), in `workers` processes."""
 
     search: str = "both"
     candidates: int = 8
     top_k: int = 1
     floor: bool = True
+    ranking: str = "mss"
     refine: bool = False
     phrase: bool = True  # an input with several notes is matched on them (whispersynth.phrase)
     renders: int | None = None
@@ -51,6 +55,8 @@ class MatchOptions:
     def __post_init__(self) -> None:
         if self.search not in SEARCHES:
             raise WhisperSynthError(f"search: expected one of {', '.join(SEARCHES)}, got {self.search!r}")
+        if self.ranking not in RANKINGS:
+            raise WhisperSynthError(f"rank by: expected one of {', '.join(RANKINGS)}, got {self.ranking!r}")
         object.__setattr__(self, "candidates", max(self.candidates, self.top_k))
         if self.renders is not None:
             object.__setattr__(self, "seconds", None)
@@ -58,12 +64,18 @@ class MatchOptions:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One guess: the patch, the network's score for it, its render and its distance (MSS)."""
+    """One guess: the patch, the network's score for it, its render, its distance (MSS) and its
+    log-mel L1 to the clip."""
 
     patch: Patch
     score: float
     render: np.ndarray
     distance: float
+    logmel: float = float("nan")
+
+    def key(self, ranking: str = "mss") -> float:
+        """What `rank` sorts by (lower is closer): MSS, or MSS x log-mel L1 ("mss-logmel")."""
+        return self.distance if ranking == "mss" else self.distance * self.logmel
 
 
 def load_model(folder: str | Path | None = None):
@@ -73,25 +85,33 @@ def load_model(folder: str | Path | None = None):
     return M.load(Path(folder) if folder else BUNDLED)
 
 
-def rank(clip: np.ndarray, guesses: list, pool=None) -> list[Candidate]:
-    """Render every guess (in `pool`'s processes if given) and sort by MSS to the clip (a silent
-    render ranks last)."""
+def rank(clip: np.ndarray, guesses: list, pool=None, ranking: str = "mss") -> list[Candidate]:
+    """Render every guess (in `pool`'s processes if given), measure its MSS and log-mel L1 to the
+    clip and sort by `ranking` (Candidate.key; a silent render ranks last)."""
+    from .metrics import logmel_l1
     from .refine import render_scored
 
+    if not guesses:
+        return []
     jobs = [(clip, g.patch) for g in guesses]
     scored = pool.map(render_scored, jobs, chunksize=1) if pool is not None else [render_scored(j) for j in jobs]
-    out = [Candidate(g.patch, g.score, np.zeros_like(clip) if r is None else r, d) for g, (r, d) in zip(guesses, scored)]
-    return sorted(out, key=lambda c: c.distance)
+    renders = [np.zeros_like(clip) if r is None else r for r, _ in scored]
+    logmel = logmel_l1(clip[None], np.stack(renders))
+    out = [Candidate(g.patch, g.score, r, d, float(lm)) for g, r, (_, d), lm in zip(guesses, renders, scored, logmel)]
+    return sorted(out, key=lambda c: c.key(ranking))
 
 
 def refine_match(clip: np.ndarray, candidates: list[Candidate], options: MatchOptions, pool=None,
                  progress=None) -> Candidate:
     """CMA-ES refinement (see refine.py) from the ranked candidates; the refined candidate."""
+    from .metrics import logmel_l1
     from .refine import refine
 
     found = refine(clip, [c.patch for c in candidates], renders=options.renders, seconds=options.seconds,
                    pool=pool, progress=progress)
-    return Candidate(found.patch, candidates[0].score, synth.render(found.patch), found.distance)
+    render = synth.render(found.patch)
+    return Candidate(found.patch, candidates[0].score, render, found.distance,
+                     float(logmel_l1(clip[None], render[None])[0]))
 
 
 @contextlib.contextmanager
@@ -171,7 +191,10 @@ def plain_patches(clip: np.ndarray, like: Patch) -> list[Patch]:
     """The floor: a Saw and a Sine at each of `floor_notes` and `like`'s length, no filter, LFO or
     later line, with the envelope the clip's level contour suggests: attack to its loudest frame,
     sustain its level over the last 0.3 s before note-off, decay the time to come within 1 dB of
-    that, release the time from note-off to 60 dB down."""
+    that, release the time from note-off to 60 dB down; then Vital's init patch (a Saw, its own
+    envelope) at those notes, held for `like`'s length and for the format's default length (on the
+    real-preset dev half the network's length was ~1 s on held notes where the init patch, held
+    2 s, was closer by log-mel than the match)."""
     db = level_contour(clip)
     t = np.arange(len(db)) * FRAME_S
     peak = int(np.argmax(db))
@@ -184,22 +207,18 @@ def plain_patches(clip: np.ndarray, like: Patch) -> list[Patch]:
     release = (t[gone[0]] if gone.size else t[-1]) - off
     envelope = dict(attack=min(t[peak], 10.0), decay=float(np.clip(decay, 0.005, 10.0)),
                     sustain=-np.inf if sustain < -60.0 else min(sustain, 0.0), release=float(np.clip(release, 0.005, 10.0)))
-    return [Patch(wave, 1, None, None, None, lfo_target=None, lfo_rate=None, lfo_depth=None, note=note,
-                  length=like.length, **envelope) for note in floor_notes(clip, like) for wave in FLOOR_WAVES]
+    notes = floor_notes(clip, like)
+    lengths = dict.fromkeys([like.length, FIELD["length"].default])
+    return [*(Patch(wave, 1, None, None, None, lfo_target=None, lfo_rate=None, lfo_depth=None, note=note,
+                    length=like.length, **envelope) for note in notes for wave in FLOOR_WAVES),
+            *(synth.VITAL_INIT.replace(note=note, length=length) for note in notes for length in lengths)]
 
 
-def closer_by_both(clip: np.ndarray, plain: list[Candidate], best: Candidate) -> list[Candidate]:
+def closer_by_both(plain: list[Candidate], best: Candidate) -> list[Candidate]:
     """The plain candidates that sound closer to the clip than `best` by MSS and by log-mel L1:
     on the other-synth sounds, a plain patch closer by MSS alone was further by log-mel on 2 of
     the 3 sounds where it happened (by 82 % and 132 %)."""
-    from .metrics import logmel_l1
-
-    def logmel(c: Candidate) -> float:
-        return float(logmel_l1(clip[None], c.render[None])[0])
-
-    closer = [c for c in plain if c.distance < best.distance]
-    bar = logmel(best) if closer else None  # once, and only when a plain patch is closer by MSS
-    return [c for c in closer if logmel(c) < bar]
+    return [c for c in plain if c.distance < best.distance and c.logmel < best.logmel]
 
 
 def find(clip: np.ndarray, model, vocab, options: MatchOptions = MatchOptions(), pool=None,
@@ -209,11 +228,14 @@ def find(clip: np.ndarray, model, vocab, options: MatchOptions = MatchOptions(),
     `refine`, the search's result comes first."""
     from .model import Guess
 
-    ranked = rank(clip, guesses(clip, model, vocab, options), pool)
-    if options.floor:
+    by = options.ranking
+    ranked = rank(clip, guesses(clip, model, vocab, options), pool, by)
+    if options.floor:  # a wild guess wins only by sounding closer than the plain patches
         seen = {c.patch for c in ranked}
-        plain = [Guess(p, float("nan")) for p in plain_patches(clip, ranked[0].patch) if p not in seen]
-        ranked = [*closer_by_both(clip, rank(clip, plain, pool), ranked[0]), *ranked]
+        plain = rank(clip, [Guess(p, float("nan")) for p in dict.fromkeys(plain_patches(clip, ranked[0].patch))
+                            if p not in seen], pool, by)
+        ranked = ([*closer_by_both(plain, ranked[0]), *ranked] if by == "mss"
+                  else sorted([*ranked, *plain], key=lambda c: c.key(by)))
     if options.refine:
         return [refine_match(clip, ranked, options, pool, progress), *ranked[1 : options.top_k]], ranked[0]
     return ranked[: options.top_k], ranked[0]

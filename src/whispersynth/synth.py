@@ -117,6 +117,9 @@ RESONANCE_DB = (-3.23, -0.02, 3.42, 6.51, 9.04, 11.02, 12.53, 13.68, 14.54)
 # same level control it is 4.39 dB below a sine; Noise L dB is its RMS against one voice of a
 # sine on oscillator 1 at 44.1 kHz (measured; a 16 kHz clip keeps its half below 8 kHz: 4.4 dB less).
 NOISE_DB, NOISE_PEAK, NOISE_SEED = 4.39, 29486, 2026
+# Vital's init patch (vita 0.1.0's defaults read through the format's laws): one saw voice, no
+# filter, attack 0.15^4 s, decay 1 s, sustain 0 dB, release 0.5476^4 = 90 ms; held as the clips are.
+VITAL_INIT = Patch("Saw", 1, None, None, None, 0.0, 1.0, 0.0, 0.09, None, None, None)
 OSC_LEVEL = 0.7071  # Vital's oscillator level control; the gain is its square (measured)
 
 
