@@ -29,3 +29,12 @@ def test_figures_of_one_report_and_of_several_joined(tmp_path, capsys):
     compare_evals.main([f"one={a}", f"two={a}+{b}"])
     out = capsys.readouterr().out
     assert "| all | 2 | 0.200 / 2.000 / 1 | 0.440 / 3.000 |" in out
+
+
+def test_a_missing_report_is_one_line_and_exit_code_2(tmp_path):
+    import subprocess
+
+    r = subprocess.run([sys.executable, str(Path(compare_evals.__file__)), f"a={tmp_path / 'none.json'}"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "none.json" in r.stderr
+    assert r.stderr.count("\n") == 1

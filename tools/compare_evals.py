@@ -60,4 +60,9 @@ def main(args: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except (OSError, ValueError, KeyError, StopIteration) as e:  # a missing, unreadable or foreign report
+        print(f"compare_evals: {type(e).__name__}: {e} (give NAME=report.json[+report.json] of `whispersynth evaluate`)",
+              file=sys.stderr)
+        sys.exit(2)
