@@ -68,7 +68,7 @@ def test_a_dropped_loop_is_matched_on_its_notes_with_its_midi_and_replay(model_d
     one = web.run_match(tmp_path / "loop.wav", tmp_path, web.OPTIONS.__class__(top_k=1, candidates=2, workers=1,
                                                                               phrase=False), str(model_dir))
     assert "phrase" not in one and one["candidates"][0]["match"].endswith("loop.match.wav")
-    assert np.isfinite(one["candidates"][0]["logmel"]) and "log-mel" not in c  # a note's match shows both
+    assert np.isfinite(one["candidates"][0]["logmel"]) and "logmel" not in c  # a note's match has both, a phrase's MSS
 
 
 def test_an_editing_session_compares_with_the_sound_and_the_start(model_dir, tmp_path):

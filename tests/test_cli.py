@@ -243,3 +243,12 @@ def test_a_pooled_training_folder_that_is_not_a_dataset_is_refused(tmp_path):
     r = run("train", "--data", str(tmp_path / "ds"), "--data", str(tmp_path / "empty"), "--out", str(tmp_path / "run"),
             "--size", "debug", "--steps", "1", cwd=tmp_path)
     assert_refused(r, "empty: not a dataset folder", tmp_path / "run")
+
+
+@pytest.mark.parametrize("command", ["match", "evaluate"])
+def test_an_unknown_ranking_is_refused_before_anything_is_read(command, tmp_path):
+    (tmp_path / "in").mkdir()
+    audio_args = [str(tmp_path / "in"), "-o", str(tmp_path / "out")] if command == "match" else \
+        ["--sounds", str(tmp_path / "in"), "--out", str(tmp_path / "out")]
+    r = run(command, *audio_args, "--rank-by", "mss,loudness" if command == "evaluate" else "loudness", cwd=tmp_path)
+    assert_refused(r, "rank by: expected one of mss, mss-logmel, got 'loudness'", tmp_path / "out")

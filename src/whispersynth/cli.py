@@ -406,7 +406,7 @@ def evaluate_(
     search: Annotated[str, typer.Option(help="The match searches to score, comma-separated (doubts, beams, both).")] = DEFAULT.search,
     candidates: Annotated[int, typer.Option("--candidates", "--beams", min=1, max=32, help="Candidates each match system ranks (as match --candidates).")] = DEFAULT.candidates,
     refine: Annotated[bool, typer.Option(help="Add match --refine (CMA-ES from the ranked candidates) and search alone (from a random patch).")] = False,
-    floor: Annotated[bool, typer.Option(help="As match --floor/--no-floor: plain patches at the network's note join the ranking.")] = DEFAULT.floor,
+    floor: Annotated[bool, typer.Option(help="As match --floor/--no-floor: plain patches (a saw, a sine, Vital's init) at the network's note.")] = DEFAULT.floor,
     rank_by: Annotated[str, typer.Option(help="The rankings to score, comma-separated (as match --rank-by: mss, mss-logmel).")] = DEFAULT.ranking,
     by_ear: Annotated[bool, typer.Option(help="On a generated split, also score each field by ear (one render per wrong field).")] = False,
     renders: Annotated[int, typer.Option(min=1, help="With --refine: renders per clip for both searches.")] = 300,
@@ -419,14 +419,14 @@ def evaluate_(
 
     if (data_dir is None) == (sounds is None):
         raise DataError("give exactly one of --data (a generated split) or --sounds (a folder of sounds)")
+    searches = [MatchOptions(search=s.strip(), candidates=candidates, refine=refine, renders=renders, workers=workers,
+                             floor=floor, ranking=r.strip()) for s in search.split(",") for r in rank_by.split(",")]
     info: list[dict] = []
     if data_dir is not None:
         clips, truth = ev.load_test_set(data_dir, limit)
     else:
         clips, names = ev.load_sounds(sounds, limit)
         truth, info = None, ev.sound_info(sounds, names)
-    searches = [MatchOptions(search=s.strip(), candidates=candidates, refine=refine, renders=renders, workers=workers,
-                             floor=floor, ranking=r.strip()) for s in search.split(",") for r in rank_by.split(",")]
     with search_pool(searches[0]) as pool:
         systems = ev.systems_for(model, train_dir, baselines, searches, nn_limit, pool)
         if info and all("note" in i for i in info):  # the played notes are known: Vital's init patch at each
