@@ -193,8 +193,8 @@ def plain_patches(clip: np.ndarray, like: Patch) -> list[Patch]:
     sustain its level over the last 0.3 s before note-off, decay the time to come within 1 dB of
     that, release the time from note-off to 60 dB down; then Vital's init patch (a Saw, its own
     envelope) at those notes, held for `like`'s length and for the format's default length (on the
-    real-preset dev half the network's length was ~1 s on held notes where the init patch, held
-    2 s, was closer by log-mel than the match)."""
+    real-preset dev half the network's length was 0.97 s on a note held 2 s, where the init patch
+    held 2 s was closer than the match by MSS and log-mel)."""
     db = level_contour(clip)
     t = np.arange(len(db)) * FRAME_S
     peak = int(np.argmax(db))
