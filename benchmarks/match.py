@@ -2,8 +2,8 @@
 
 Figures measured in one run: the network alone (log-mel + constrained greedy decoding), for
 single clips and for a batch; the default match (`match.find` with the default MatchOptions:
-the network's candidates and the plain patches, each rendered and ranked by MSS x log-mel L1 to
-the input, in the render pool);
+the network's candidates and the plain patches, each rendered and measured against the input
+(MSS and log-mel L1) in the render pool, ranked by MSS);
 the time to write every output file; the command's check of whether an input is a phrase
 (`phrase.notes_of`); and the peak memory (RSS) of the process. Uses the
 bundled model, or `--model DIR`. Targets: the network within 100 ms per 3 s clip, the whole
