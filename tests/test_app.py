@@ -94,6 +94,25 @@ def test_an_editing_session_compares_with_the_sound_and_the_start(model_dir, tmp
         running.close()
 
 
+def test_the_apps_ranking_choice_reaches_the_match(model_dir, tmp_path, monkeypatch):
+    audio.write_wav(tmp_path / "pluck.wav", synth.render(PLUCK.replace(waveform="Square")), 16000)
+    seen, real = [], web.run_match
+    monkeypatch.setattr(web, "run_match", lambda path, out, options, *a, **k: (seen.append(options.ranking),
+                                                                               real(path, out, options, *a, **k))[1])
+    running = web.App(str(model_dir), options=web.OPTIONS.__class__(top_k=3, candidates=4, workers=1))
+    try:
+        keys = {}
+        for ranking in ("mss-logmel", "mss", None):
+            got = running.match(tmp_path / "pluck.wav", 3, False, 10, ranking=ranking)["candidates"]
+            assert len(got) == 3 and all(np.isfinite(c["logmel"]) for c in got)
+            keys[ranking] = [c["distance"] * (c["logmel"] if ranking == "mss-logmel" else 1.0) for c in got]
+        assert seen == ["mss-logmel", "mss", "mss"]  # the choice reaches the match; none: the default (MSS)
+        assert all(k == sorted(k) for k in keys.values()), keys  # each list in its own ranking's order
+        assert [v for _, v in web.RANKING_CHOICES] == list(web.match.RANKINGS)
+    finally:
+        running.close()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -184,11 +203,16 @@ def test_upload_match_listen_and_download_in_a_browser(served, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     page.goto(url)
     page.locator("#upload input[type=file]").set_input_files(str(tmp_path / "lead.wav"))
+    page.locator("#ranking label", has_text="distance x spectrum").click()  # the other ranking than the default
     page.locator("#match").click()
     expect(page.locator("#settings textarea")).to_have_value(re.compile(r"^Waveform: .*\nNote: ", re.S), timeout=180_000)
     text = page.locator("#settings textarea").input_value()
     assert settings.parse(text)  # a valid settings file, as the CLI writes it
     expect(page.locator("#card")).to_contain_text("audio distance (MSS)")
+    labels = page.locator("#pick label").all_inner_texts()  # the candidates, each with both distances
+    keys = [float(a) * float(b) for a, b in (re.search(r"MSS ([0-9.]+), log-mel ([0-9.]+)", t).groups() for t in labels)]
+    # in the order of the ranking chosen (the labels' rounding moves a product by < 0.002)
+    assert len(keys) == 3 and all(a <= b + 0.002 for a, b in zip(keys, keys[1:])), labels
     # both players hold a 3 s sound: A the analysed input, B the match's standard render
     for player in ("#input-audio", "#match-audio"):
         players = page.locator(f"{player} audio").element_handles()  # (Gradio's players live in shadow DOM)
@@ -385,7 +409,7 @@ def test_more_matches_than_the_queue_admits(model_dir, tmp_path):
 
         threading.Thread(target=watch, daemon=True).start()
         client = Client(url, verbose=False)
-        jobs = [client.submit(handle_file(str(f)), None, 1, False, 10, api_name="/match") for f in sounds]
+        jobs = [client.submit(handle_file(str(f)), None, 1, False, 10, "mss", api_name="/match") for f in sounds]
         admitted, refused = {}, []
         for i, job in enumerate(jobs):
             try:
@@ -400,7 +424,7 @@ def test_more_matches_than_the_queue_admits(model_dir, tmp_path):
         rss = _peak_rss_mb(proc.pid)
         assert rss < 2000  # one model, one renderer: not a copy per request
         assert peak_folder[0] < 6e6 + 6e6  # the cap, plus what the requests in flight write
-        after = client.predict(handle_file(str(sounds[0])), None, 1, False, 10, api_name="/match")
+        after = client.predict(handle_file(str(sounds[0])), None, 1, False, 10, "mss", api_name="/match")
         assert after[2] == expected[0]  # still answering, and correctly
         time.sleep(2.5)  # the next prunes (every second here)
         final = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())

@@ -1,12 +1,28 @@
-"""evaluation/real-presets: the groups its sounds.json gives each clip (the report's table by group)."""
+"""evaluation/real-presets: the groups its sounds.json gives each clip (the report's table by group),
+and the random settings of real engines drawn for the harvest (scripts/random_settings.py)."""
 
 import importlib.util
+import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).parents[1] / "evaluation" / "real-presets" / "scripts" / "collect.py"
-spec = importlib.util.spec_from_file_location("collect", SCRIPT)
-collect = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(collect)
+import numpy as np
+
+SCRIPTS = Path(__file__).parents[1] / "evaluation" / "real-presets" / "scripts"
+
+
+def load(name):
+    sys.path.insert(0, str(SCRIPTS))  # the scripts import their neighbours (common, dssi_engines)
+    try:
+        spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(SCRIPTS))
+
+
+collect = load("collect")
+random_settings = load("random_settings")
 
 
 def meta(engine: str, name: str, variant: str = "", **preset) -> dict:
@@ -28,3 +44,33 @@ def test_groups_name_the_engine_the_kind_and_the_soundfonts_effects():
         "engine:soundfont", "kind:pad", "soundfont effects:on"]
     assert collect.groups_of(meta("soundfont", "x Pad 2 (warm)", "dry", gm_number=90))[-1] == "soundfont effects:off"
     assert collect.groups_of(meta("xsynth", "Night Sweats")) == ["engine:xsynth", "kind:other"]
+
+
+def test_random_dx7_voices_stay_within_the_formats_limits():
+    voices = [random_settings.dx7_voice(np.random.default_rng(s)) for s in range(200)]
+    assert voices[0] == random_settings.dx7_voice(np.random.default_rng(0)) and len(set(voices)) == 200
+    for v in voices:
+        assert len(v) == 128 and max(v) <= 127
+        for op in range(6):
+            o = v[17 * op: 17 * (op + 1)]
+            assert max(o[:11]) <= 99 and o[14] <= 99 and o[16] <= 99  # rates, levels, scaling, output, fine
+            assert o[11] <= 15 and (o[12] >> 3) <= 14 and o[13] <= 31 and (o[15] >> 1) <= 31
+            assert o[4] >= 60  # every operator starts audible
+        assert max(v[102:110]) <= 99 and v[110] <= 31 and v[111] <= 15 and max(v[112:116]) <= 99
+        assert (v[116] >> 4) <= 7 and ((v[116] >> 1) & 7) <= 5 and v[117] == 24
+    flat = sum(v[106:110] == bytes([50] * 4) for v in voices)
+    assert 130 < flat < 190  # the pitch envelope flat four times in five
+
+
+def test_random_amsynth_settings_stay_within_each_ports_bounds():
+    ports = {"amp_attack": (0.0, 2.5), "filter_cutoff": (-0.5, 1.5), "osc2_pitch": (-12.0, 12.0),
+             "osc1_waveform": (0.0, 4.0), "master_vol": (0.0, 1.0), "filter_env_amount": (-16.0, 16.0)}
+    rng = np.random.default_rng(0)
+    draws = [random_settings.amsynth_settings(rng, ports) for _ in range(300)]
+    for d in draws:
+        assert d.keys() == ports.keys() and all(lo <= d[k] <= hi for k, (lo, hi) in ports.items())
+        assert d["osc2_pitch"] == round(d["osc2_pitch"]) and d["osc1_waveform"] in (0, 1, 2, 3, 4)
+        assert d["master_vol"] == 0.75
+    attack = np.array([d["amp_attack"] for d in draws])
+    assert 0.4 < np.mean(attack < 0.625) < 0.6  # the square of a uniform: half the times in the first quarter
+    assert len({d["filter_cutoff"] for d in draws}) > 250

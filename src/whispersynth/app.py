@@ -39,6 +39,10 @@ KEEP_MINUTES = 60.0  # results and uploads are deleted after this long
 MAX_DISK_MB = 1000.0  # and, oldest first, whenever the working folder grows past this
 PRUNE_SECONDS = 15.0  # how often the working folder is pruned between requests
 OPTIONS = match.MatchOptions(top_k=3)  # the app shows the three best candidates
+# match --rank-by, in words (the model card's section "The match's ranking" has what each measured)
+RANKING_CHOICES = [("distance (MSS, the default)", "mss"),
+                   ("distance x spectrum (MSS x log-mel: closer on real presets, less often the true settings)",
+                    "mss-logmel")]
 EXAMPLES = Path(__file__).parent / "examples"
 
 
@@ -253,8 +257,9 @@ class App:
             self._pool = render_pool(self.options.workers)
         return self._pool
 
-    def match(self, source, top_k: int, refine: bool, budget: float, progress=None) -> dict:
-        options = replace(self.options, top_k=int(top_k), refine=bool(refine), seconds=float(budget))
+    def match(self, source, top_k: int, refine: bool, budget: float, progress=None, ranking: str | None = None) -> dict:
+        options = replace(self.options, top_k=int(top_k), refine=bool(refine), seconds=float(budget),
+                          ranking=ranking or self.options.ranking)
         with self.workspace.request(source) as out:
             return run_match(source, out, options, self.model_dir, pool=self.pool(), progress=progress)
 
@@ -325,13 +330,16 @@ def build(app: App):
         return (card(c["text"], c["distance"], rank + 1, c.get("logmel")) + note, c["text"], result["input"], c["match"],
                 c["png"], c["downloads"])
 
-    def on_match(upload, recorded, top_k, refine, budget, progress=gr.Progress()):
+    def on_match(upload, recorded, top_k, refine, budget, ranking, progress=gr.Progress()):
         source = upload or recorded
+        if ranking not in match.RANKINGS:
+            raise gr.Error(f"unknown ranking {ranking!r}: choose one of {', '.join(match.RANKINGS)}")
         try:
-            result = app.match(source, top_k, refine, budget, progress=progress)
+            result = app.match(source, top_k, refine, budget, progress=progress, ranking=ranking)
         except (WhisperSynthError, OSError) as e:
             raise gr.Error(_error_message(e, source), print_exception=False) from None
-        choices = [f"{i + 1}: MSS {c['distance']:.3f}" for i, c in enumerate(result["candidates"])]
+        choices = [f"{i + 1}: MSS {c['distance']:.3f}" + (f", log-mel {c['logmel']:.3f}" if "logmel" in c else "")
+                   for i, c in enumerate(result["candidates"])]  # (a phrase's candidates have MSS only)
         return (result, gr.update(choices=choices, value=choices[0], visible=len(choices) > 1), *views(result, 0))
 
     def on_pick(result, choice):
@@ -355,6 +363,8 @@ def build(app: App):
                         top_k = gr.Slider(1, 5, value=app.options.top_k, step=1, label="Candidates shown (ranked by sound)")
                         refine = gr.Checkbox(label="Refine by search (slower, closer)", value=app.options.refine)
                         budget = gr.Slider(2, 30, value=app.options.seconds, step=1, label="Search budget (seconds)")
+                        ranking = gr.Radio(RANKING_CHOICES, value=app.options.ranking, label="Rank candidates by",
+                                           elem_id="ranking")
                         go = gr.Button("Match", variant="primary", elem_id="match")
                     with gr.Column():
                         pick = gr.Radio(label="Candidate", visible=False, elem_id="pick")
@@ -374,7 +384,7 @@ def build(app: App):
                 ear = _ear_tab(app, gr)
         ear_tab.select(*ear.open, concurrency_id="edit")
         outputs = [summary, text, heard, matched, picture, files]
-        go.click(on_match, [upload, recorded, top_k, refine, budget], [state, pick, *outputs], api_name="match")
+        go.click(on_match, [upload, recorded, top_k, refine, budget, ranking], [state, pick, *outputs], api_name="match")
         pick.change(on_pick, [state, pick], outputs)
 
         def on_edit_match(result, choice):

@@ -111,7 +111,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "label=%s name=%s outputs=%lu ports=%lu\n", ld->Label, ld->Name, nout, np);
         for (unsigned long p = 0; p < np; p++)
             if (LADSPA_IS_PORT_CONTROL(ld->PortDescriptors[p]) && LADSPA_IS_PORT_INPUT(ld->PortDescriptors[p]))
-                fprintf(stderr, "  control %lu %s = %g\n", p, ld->PortNames[p], ctl[p]);
+                fprintf(stderr, "  control %lu %s = %g [%g, %g]\n", p, ld->PortNames[p], ctl[p],
+                        ld->PortRangeHints[p].LowerBound, ld->PortRangeHints[p].UpperBound);
         return 0;
     }
     if (argc < 14) { fprintf(stderr, "render needs 13 arguments\n"); return 1; }
