@@ -107,6 +107,9 @@ def test_the_apps_ranking_choice_reaches_the_match(model_dir, tmp_path, monkeypa
             assert len(got) == 3 and all(np.isfinite(c["logmel"]) for c in got)
             keys[ranking] = [c["distance"] * (c["logmel"] if ranking == "mss-logmel" else 1.0) for c in got]
         assert seen == ["mss-logmel", "mss", "mss"]  # the choice reaches the match; none: the default (MSS)
+        with pytest.raises(web.WhisperSynthError, match="rank by: expected one of mss, mss-logmel, got 'loudness'"):
+            running.match(tmp_path / "pluck.wav", 3, False, 10, ranking="loudness")  # the CLI's check and words
+        assert len(seen) == 3  # refused before any match ran
         assert all(k == sorted(k) for k in keys.values()), keys  # each list in its own ranking's order
         assert [v for _, v in web.RANKING_CHOICES] == list(web.match.RANKINGS)
     finally:

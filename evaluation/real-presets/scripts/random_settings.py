@@ -91,12 +91,12 @@ def amsynth_settings(rng: np.random.Generator, ports: dict) -> dict[str, float]:
 
 
 def render(engine: str, settings, note: int, tmp: str) -> np.ndarray:
+    """The evaluation set's own renderers (dssi_engines), given a drawn voice or control values as the preset."""
     if engine == "hexter":
-        bank = (settings * 32)[: 32 * 128]
-        config = [("patches0", dssi_engines.encode_7in6(bank))]
-        return dssi_engines.host_render("/usr/lib/dssi/hexter.so", config, 0, 0, note, tmp=tmp)[0]
-    config = [(f"port:{k}", v) for k, v in settings.items()]
-    return dssi_engines.host_render("/usr/lib/dssi/amsynth_dssi.so", config, 0, 0, note, tmp=tmp)[0]
+        (_, audio, _, _), = dssi_engines.hexter_render({"preset": {"voice_hex": settings.hex()}, "note": note}, tmp)
+    else:
+        (_, audio, _, _), = dssi_engines.amsynth_render({"preset": {"params": settings}, "note": note}, tmp)
+    return audio
 
 
 def main():
