@@ -66,7 +66,7 @@ def test_random_amsynth_settings_stay_within_each_ports_bounds():
     ports = {"amp_attack": (0.0, 2.5), "filter_cutoff": (-0.5, 1.5), "osc2_pitch": (-12.0, 12.0),
              "osc1_waveform": (0.0, 4.0), "master_vol": (0.0, 1.0), "filter_env_amount": (-16.0, 16.0)}
     rng = np.random.default_rng(0)
-    draws = [random_settings.amsynth_settings(rng, ports) for _ in range(300)]
+    draws = [random_settings.port_settings(rng, ports, random_settings.PORT_RULES["amsynth"]) for _ in range(300)]
     for d in draws:
         assert d.keys() == ports.keys() and all(lo <= d[k] <= hi for k, (lo, hi) in ports.items())
         assert d["osc2_pitch"] == round(d["osc2_pitch"]) and d["osc1_waveform"] in (0, 1, 2, 3, 4)
@@ -74,3 +74,32 @@ def test_random_amsynth_settings_stay_within_each_ports_bounds():
     attack = np.array([d["amp_attack"] for d in draws])
     assert 0.4 < np.mean(attack < 0.625) < 0.6  # the square of a uniform: half the times in the first quarter
     assert len({d["filter_cutoff"] for d in draws}) > 250
+    assert not any(d["filter_env_amount"] == 0 for d in draws)  # amsynth has no sparse controls
+
+
+def test_random_xsynth_and_whysynth_settings_follow_their_rules():
+    xsynth = {"OSC1 Pitch": (0.25, 4.0), "OSC2 Pitch": (0.25, 4.0), "OSC1 Waveform": (0.0, 6.0),
+              "EG1 Attack Rate": (1e-05, 0.1), "LFO Osc Pitch Mod": (0.0, 1.0), "VCF Cutoff": (0.0, 50.0),
+              "Volume": (0.0, 1.0)}
+    rng = np.random.default_rng(1)
+    draws = [random_settings.port_settings(rng, xsynth, random_settings.PORT_RULES["xsynth"]) for _ in range(400)]
+    for d in draws:
+        assert all(lo <= d[k] <= hi for k, (lo, hi) in xsynth.items())
+        assert d["OSC1 Pitch"] == 1.0 and d["Volume"] == 0.25 and d["OSC1 Waveform"] == round(d["OSC1 Waveform"])
+    rate = np.log10([d["EG1 Attack Rate"] for d in draws])  # log-uniform over four decades
+    assert 0.2 < np.mean(rate < -4) < 0.3 and 0.2 < np.mean(rate > -2) < 0.3
+    pitch_mod = np.array([d["LFO Osc Pitch Mod"] for d in draws])
+    assert 0.4 < np.mean(pitch_mod == 0) < 0.6 and len(set(pitch_mod[pitch_mod > 0])) > 150  # sparse: off half the time
+    assert 0.4 < np.mean(np.array([d["VCF Cutoff"] for d in draws]) < 25) < 0.6  # the rest uniform
+
+    whysynth = {"Osc1 Pitch": (-36.0, 36.0), "Osc2 Pitch": (-36.0, 36.0), "Osc2 Mode": (0.0, 11.0),
+                "EG1 Time 3": (0.0, 50.0), "Filter1 Frequency": (0.0, 50.0), "Filter1 Frq Mod Amt": (-1.0, 1.0),
+                "GLFO Frequency": (0.05, 20.0)}
+    draws = [random_settings.port_settings(rng, whysynth, random_settings.PORT_RULES["whysynth"]) for _ in range(400)]
+    for d in draws:
+        assert all(lo <= d[k] <= hi for k, (lo, hi) in whysynth.items()) and d["Osc1 Pitch"] == 0
+        assert d["Osc2 Pitch"] == round(d["Osc2 Pitch"]) and d["Osc2 Mode"] == round(d["Osc2 Mode"])
+    assert 0.4 < np.mean([d["EG1 Time 3"] < 12.5 for d in draws]) < 0.6  # a time: the square of a uniform
+    assert 0.4 < np.mean([d["Filter1 Frq Mod Amt"] == 0 for d in draws]) < 0.6
+    assert 0.4 < np.mean([d["GLFO Frequency"] < 1 for d in draws]) < 0.6  # log-uniform: 1 Hz is the middle
+    assert 0.4 < np.mean([d["Filter1 Frequency"] < 25 for d in draws]) < 0.6  # a lower bound of 0: uniform

@@ -1,7 +1,8 @@
 """Real engines with random settings: sounds for the harvest (`whispersynth data harvest`), never for evaluation.
 
     python scripts/random_settings.py ENGINE --n N --seed S --out DIR [--workers 2]    (N audible sounds)
-ENGINE: hexter (random DX7 voices) or amsynth (random values of its 41 controls). No factory preset and
+ENGINE: hexter (random DX7 voices), or amsynth, xsynth or whysynth (random values of every control port:
+41, 32 and 196 of them; amsynth over its defaults, the others with no program selected; see PORT_RULES). No factory preset and
 no statistic of one is used: each value is drawn from the engine's own range (the DX7 voice format's
 limits; the plugin's LADSPA port bounds, which `dssi_render list` prints), with a few generic choices
 that keep a draw playable as a held note (named below). Each kept sound is a standard clip like the
@@ -60,31 +61,55 @@ def dx7_voice(rng: np.random.Generator) -> bytes:
     return bytes(v)
 
 
-def amsynth_ports() -> dict[str, tuple[float, float]]:
-    """{control name: (lower, upper)} from the plugin's port range hints."""
-    err = subprocess.run([str(dssi_engines.HOST), "list", "/usr/lib/dssi/amsynth_dssi.so", "0", "-"],
+def plugin_ports(plugin: str) -> dict[str, tuple[float, float]]:
+    """{control name: (lower, upper)} from the plugin's LADSPA port range hints (`dssi_render list`)."""
+    err = subprocess.run([str(dssi_engines.HOST), "list", plugin, "0", "-"],
                          capture_output=True, text=True, timeout=60).stderr
     return {m[1]: (float(m[2]), float(m[3]))
-            for m in re.finditer(r"control \d+ (\S+) = \S+ \[(\S+), (\S+)\]", err)}
+            for m in re.finditer(r"control \d+ (.+?) = \S+ \[(\S+), (\S+)\]", err)}
 
 
-AMSYNTH_STEPPED = {"osc1_waveform", "osc2_waveform", "lfo_waveform", "osc2_range", "osc_mix_mode", "osc2_sync",
-                   "filter_type", "filter_slope", "freq_mod_osc", "osc2_pitch"}
-AMSYNTH_FIXED = {"master_vol": 0.75, "portamento_time": 0.0, "keyboard_mode": 0.0, "portamento_mode": 0.0}
+# How each engine's control ports are drawn: the plugin; `stepped` controls (a regex on the port's name)
+# take whole values; `square` ones (times) the square of a uniform, so short times are as likely as on a
+# log scale; `log` ones (rates, frequencies, pitch ratios with a positive lower bound) log-uniform;
+# `sparse` ones (modulation depths) zero half the time, so a draw is not always modulated by every source
+# at once; `fixed` ones a set value; every other control uniform within its bounds. The fixed values are generic
+# choices for a held note, never read from a preset: the level at the plugin's default (clips are
+# normalised afterwards), no glide, the standard tuning, the first oscillator at the played note.
+PORT_RULES = {
+    "amsynth": dict(plugin="/usr/lib/dssi/amsynth_dssi.so",
+                    stepped=r"osc1_waveform|osc2_waveform|lfo_waveform|osc2_range|osc_mix_mode|osc2_sync|"
+                            r"filter_type|filter_slope|freq_mod_osc|osc2_pitch",
+                    square=r".*_(attack|decay|release)", log=None, sparse=None,
+                    fixed={"master_vol": 0.75, "portamento_time": 0.0, "keyboard_mode": 0.0, "portamento_mode": 0.0}),
+    "xsynth": dict(plugin="/usr/lib/dssi/xsynth-dssi.so",
+                   stepped=r".*(Waveform|Sync|Mode)", square=None, log=r".*(Pitch|Frequency|Rate)",
+                   sparse=r".*(Pitch|Cutoff) Mod",
+                   fixed={"OSC1 Pitch": 1.0, "Volume": 0.25, "Glide Rate": 0.002, "Tuning": 440.0}),
+    "whysynth": dict(plugin="/usr/lib/dssi/whysynth.so",
+                     stepped=r".*(Mode|Waveform|Src|Source|Shape \d|Pitch)", square=r".*(Time \d|Delay)",
+                     log=r".*LFO Frequency", sparse=r".*Mod\d? Amt",
+                     fixed={"Osc1 Pitch": 0.0, "Volume": 0.25, "Glide Rate": 0.002, "Bend Range": 0.0,
+                            "Tuning": 440.0}),
+}
+PORT_ENGINES = tuple(PORT_RULES)
 
 
-def amsynth_settings(rng: np.random.Generator, ports: dict) -> dict[str, float]:
-    """Uniform within each port's bounds; stepped controls whole numbers; times (attack, decay, release)
-    drawn as the square of a uniform (short times as likely as on a log scale); the master volume,
-    portamento and keyboard mode at their defaults (a held note, normalised afterwards)."""
+def port_settings(rng: np.random.Generator, ports: dict, rule: dict) -> dict[str, float]:
+    """One random value of each control port, drawn as the engine's PORT_RULES say (uniform by default)."""
+    match = lambda key, name: rule[key] is not None and re.fullmatch(rule[key], name)
     out = {}
     for name, (lo, hi) in ports.items():
-        if name in AMSYNTH_FIXED:
-            out[name] = AMSYNTH_FIXED[name]
-        elif name in AMSYNTH_STEPPED:
+        if name in rule["fixed"]:
+            out[name] = rule["fixed"][name]
+        elif match("sparse", name) and lo <= 0 <= hi and rng.random() < 0.5:
+            out[name] = 0.0
+        elif match("stepped", name):
             out[name] = float(rng.integers(int(lo), int(hi) + 1))
-        elif re.search(r"_(attack|decay|release)$", name):
+        elif match("square", name):
             out[name] = round(lo + (hi - lo) * rng.random() ** 2, 4)
+        elif match("log", name) and lo > 0:
+            out[name] = float(f"{np.exp(rng.uniform(np.log(lo), np.log(hi))):.5g}")
         else:
             out[name] = round(float(rng.uniform(lo, hi)), 4)
     return out
@@ -94,14 +119,17 @@ def render(engine: str, settings, note: int, tmp: str) -> np.ndarray:
     """The evaluation set's own renderers (dssi_engines), given a drawn voice or control values as the preset."""
     if engine == "hexter":
         (_, audio, _, _), = dssi_engines.hexter_render({"preset": {"voice_hex": settings.hex()}, "note": note}, tmp)
-    else:
+    elif engine == "amsynth":
         (_, audio, _, _), = dssi_engines.amsynth_render({"preset": {"params": settings}, "note": note}, tmp)
+    else:  # no program is selected ("-"): every control port is set from the draw
+        audio, _ = dssi_engines.host_render(PORT_RULES[engine]["plugin"], [(f"port:{k}", v) for k, v in settings.items()],
+                                            "-", "-", note, tmp=tmp)
     return audio
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("engine", choices=["hexter", "amsynth"])
+    ap.add_argument("engine", choices=("hexter",) + PORT_ENGINES)
     ap.add_argument("--n", type=int, required=True)
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--out", type=Path, required=True)
@@ -109,9 +137,10 @@ def main():
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(a.seed)
-    ports = amsynth_ports() if a.engine == "amsynth" else None
-    if ports is not None and len(ports) < 30:
-        sys.exit(f"error: amsynth's ports not listed ({len(ports)}): is {dssi_engines.HOST} built?")
+    rule = PORT_RULES.get(a.engine)
+    ports = plugin_ports(rule["plugin"]) if rule else None
+    if ports is not None and len(ports) < 20:
+        sys.exit(f"error: {a.engine}'s ports not listed ({len(ports)}): is {dssi_engines.HOST} built?")
     # draws are made in order from one generator: the k-th draw depends only on the seed, and --n N keeps
     # the first N audible ones (a larger N adds sounds, it does not change the first N)
     draws = []
@@ -135,7 +164,7 @@ def main():
         kept = silent = 0
         while kept < a.n:
             start = len(draws)
-            draws += [(dx7_voice(rng) if ports is None else amsynth_settings(rng, ports), int(rng.integers(36, 85)))
+            draws += [(dx7_voice(rng) if ports is None else port_settings(rng, ports, rule), int(rng.integers(36, 85)))
                       for _ in range(a.n - kept)]
             audible = list(pool.map(job, range(start, len(draws))))  # a batch holds at most the sounds wanted
             kept, silent = kept + sum(audible), silent + audible.count(False)
