@@ -1,14 +1,15 @@
 """Real engines with random settings: sounds for the harvest (`whispersynth data harvest`), never for evaluation.
 
     python scripts/random_settings.py ENGINE --n N --seed S --out DIR [--workers 2]    (N audible sounds)
-ENGINE: hexter (random DX7 voices), or amsynth, xsynth or whysynth (random values of every control port:
-41, 32 and 196 of them; amsynth over its defaults, the others with no program selected; see PORT_RULES). No factory preset and
-no statistic of one is used: each value is drawn from the engine's own range (the DX7 voice format's
-limits; the plugin's LADSPA port bounds, which `dssi_render list` prints), with a few generic choices
-that keep a draw playable as a held note (named below). Each kept sound is a standard clip like the
-evaluation set's (common.to_clip), a FLAC with a JSON sidecar naming the settings; silent draws are
-skipped and counted. Needs dssi_render (built by render_all.sh, or: gcc -O2 -o OUT/dssi_render
-dssi/dssi_render.c -ldl -lm) in REAL_PRESETS_OUT.
+ENGINE: hexter (random DX7 voices), or amsynth, xsynth or whysynth (random values of every control
+port: 41, 32 and 196 of them; amsynth over its defaults, the others with no program selected; see
+PORT_RULES). No factory preset and no statistic of one is used: each value is drawn from the
+engine's own range (the DX7 voice format's limits; the plugin's LADSPA port bounds, which
+`dssi_render list` prints), with a few generic choices that keep a draw playable as a held note
+(named below). Each kept sound is a standard clip like the evaluation set's (common.to_clip), a
+FLAC with a JSON sidecar naming the settings; silent draws are skipped and counted. Needs
+dssi_render (built by render_all.sh, or: gcc -O2 -o OUT/dssi_render dssi/dssi_render.c -ldl -lm)
+in REAL_PRESETS_OUT.
 """
 import argparse
 import json
@@ -72,10 +73,11 @@ def plugin_ports(plugin: str) -> dict[str, tuple[float, float]]:
 # How each engine's control ports are drawn: the plugin; `stepped` controls (a regex on the port's name)
 # take whole values; `square` ones (times) the square of a uniform, so short times are as likely as on a
 # log scale; `log` ones (rates, frequencies, pitch ratios with a positive lower bound) log-uniform;
-# `sparse` ones (modulation depths) zero half the time, so a draw is not always modulated by every source
-# at once; `fixed` ones a set value; every other control uniform within its bounds. The fixed values are generic
-# choices for a held note, never read from a preset: the level at the plugin's default (clips are
-# normalised afterwards), no glide, the standard tuning, the first oscillator at the played note.
+# `sparse` ones (modulation depths) zero half the time, so a draw is not always modulated by every
+# source at once; `fixed` ones a set value; every other control uniform within its bounds. The fixed
+# values are generic choices for a held note, never read from a preset: the level at the plugin's
+# default (clips are normalised afterwards), no glide, the standard tuning, the first oscillator at
+# the played note.
 PORT_RULES = {
     "amsynth": dict(plugin="/usr/lib/dssi/amsynth_dssi.so",
                     stepped=r"osc1_waveform|osc2_waveform|lfo_waveform|osc2_range|osc_mix_mode|osc2_sync|"
