@@ -7,8 +7,18 @@ differ in their last bits from one CPU to another. The sketches were recorded on
 from the renders of the version-1 code (commit 4df66b0), which on that machine were
 bit-identical to the renders of the code that replaced the render hashes.
 
-The fixture is made by `python tests/test_compat.py --write` and must only be rewritten
-when a change of version-1 meaning is intended (and said in docs/FORMAT.md)."""
+Renders differ more between CPU vendors than within one: vita's `rcpps` is the vendor's own
+approximation. On an Intel Xeon (2026-12-07) the version-1 code (commit 4df66b0) rendered the 304
+texts bit-identically to the code of that day, and 76 of them differed from the AMD recording
+by more than the tolerance (up to -60.3 dB, as much as one grid step moves some patches). So
+each record keeps one sketch per vendor (RENDERS: "render" recorded on an AMD EPYC,
+"render_intel" on that Intel Xeon) and a render passes when it is one of them within float
+noise; the tolerance itself is unchanged.
+
+The fixture is made by `python tests/test_compat.py --write` (this CPU's sketches as "render",
+the other vendors' dropped) or extended by `--add-render KEY` (this CPU's sketches under KEY), and
+must only be rewritten when a change of version-1 meaning is intended (and said in
+docs/FORMAT.md)."""
 
 from __future__ import annotations
 
@@ -22,6 +32,7 @@ import pytest
 from render_check import TOLERANCE_DB, distance_db, same_render, sketch
 
 FIXTURE = Path(__file__).parent / "fixtures" / "v1_renders.json"
+RENDERS = ("render", "render_intel")  # one sketch per CPU vendor (see above)
 SEED, COUNT = 2026, 300
 SEED_EXAMPLES = (  # the original project's four examples (docs/FORMAT.md)
     "Waveform: Sine\nVoices: 1\nOscillator Detune: None\nFilter Type: Highpass\nFilter Cutoff: 3000Hz\n"
@@ -87,9 +98,14 @@ def test_v1_files_mean_what_they_meant(reference):
 
     renderer = synth.Renderer()
     for want in reference:
-        assert exact(want["text"]) == {k: v for k, v in want.items() if k != "render"}, want["text"]
+        assert exact(want["text"]) == {k: v for k, v in want.items() if k not in RENDERS}, want["text"]
         audio = clip(settings.parse(want["text"]), renderer)
-        assert same_render(audio, want["render"]), (want["text"], distance_db(audio, want["render"]))
+        assert any(same_render(audio, want[k]) for k in RENDERS if k in want), \
+            (want["text"], [distance_db(audio, want[k]) for k in RENDERS if k in want])
+
+
+def test_every_record_has_a_render_of_each_vendor(reference):
+    assert all(set(RENDERS) <= set(r) and all(len(r[k]) == len(r["render"]) for k in RENDERS) for r in reference)
 
 
 # --- the render check itself: it passes for float noise, fails for any one-step change ---------
@@ -106,8 +122,9 @@ def renderer():
 
 
 def _check(reference, text: str, audio) -> float:
-    want = next(r["render"] for r in reference if r["text"] == text)
-    return distance_db(audio, want)
+    """The distance to the nearest recorded render of `text` (any vendor's)."""
+    want = next(r for r in reference if r["text"] == text)
+    return min(distance_db(audio, want[k]) for k in RENDERS)
 
 
 STEPS = [(FIRST, {"attack": +0.001}), (FIRST, {"sustain": +0.5}), (FIRST, {"cutoff": 1.03}), (FIRST, {"note": +1}),
@@ -152,8 +169,17 @@ def test_float_noise_passes_the_check(reference, renderer, text, monkeypatch):
         assert _check(reference, text, audio) < TOLERANCE_DB  # ...that the check tolerates
 
 
+def _write(records: list[dict]) -> None:
+    FIXTURE.write_text("[\n" + ",\n".join(json.dumps(r) for r in records) + "\n]\n")  # a record a line
+
+
 if __name__ == "__main__" and sys.argv[1:] == ["--write"]:
     from whispersynth import synth
 
     r = synth.Renderer()
-    FIXTURE.write_text("[\n" + ",\n".join(json.dumps(record(t, r)) for t in v1_texts()) + "\n]\n")  # a record a line
+    _write([record(t, r) for t in v1_texts()])
+elif __name__ == "__main__" and sys.argv[1:2] == ["--add-render"] and len(sys.argv) == 3:
+    from whispersynth import settings, synth
+
+    r = synth.Renderer()
+    _write([{**w, sys.argv[2]: sketch(clip(settings.parse(w["text"]), r))} for w in json.loads(FIXTURE.read_text())])
