@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 EXAMPLES := src/whispersynth/examples
 
-.PHONY: setup browser test demo bench model model-v1 model-v2 v3-data model-v3 v3-mix-data model-v3-mix harvest model-v3-harvest harvest-engines model-v3-engines model-v3-engines-lo evaluate-v3 ablation evaluate real-presets clean
+.PHONY: setup browser test demo bench model model-v1 model-v2 v3-data model-v3 v3-mix-data model-v3-mix harvest model-v3-harvest harvest-engines model-v3-engines model-v3-engines-lo bank evaluate-v3 ablation evaluate real-presets clean
 
 setup: $(STAMP)
 
@@ -144,6 +144,12 @@ model-v3-engines: harvest-engines
 model-v3-engines-lo: harvest-engines
 	$(call mixstage,runs/v3-harvest/model,5e-5,23,runs/v3-engines-lo,$(call HARVESTED,harvest) $(call HARVESTED,harvest-engines),1500) & \
 	$(call mixstage,runs/v3-harvest/model,5e-5,23,runs/v3-continued-lo,$(call HARVESTED,harvest),1500) & wait
+
+# The bundled bank of `match --retrieve` (src/whispersynth/retrieve.py): 16 000 patches of the producer
+# sampler (seed 40, which no training set uses) and their pooled log-mel. ~22 min of data on one core.
+bank: $(STAMP)
+	$(GEN) --out $(DATA)/bank-prod --n 16000 --seed 40 --sampler producer
+	$(VENV)/bin/whispersynth data bank $(DATA)/bank-prod --out src/whispersynth/models/bank
 
 # The three arms, exported as they would ship (float16), scored one at a time on the real-preset dev
 # half beside the bundled model (`make evaluate` scores it into runs/eval-real-dev).

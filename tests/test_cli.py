@@ -252,3 +252,13 @@ def test_an_unknown_ranking_is_refused_before_anything_is_read(command, tmp_path
         ["--sounds", str(tmp_path / "in"), "--out", str(tmp_path / "out")]
     r = run(command, *audio_args, "--rank-by", "mss,loudness" if command == "evaluate" else "loudness", cwd=tmp_path)
     assert_refused(r, "rank by: expected one of mss, mss-logmel, got 'loudness'", tmp_path / "out")
+
+
+def test_a_bad_bank_or_retrieve_count_is_refused_before_anything_is_read(tmp_path):
+    (tmp_path / "in").mkdir()
+    r = run("match", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--retrieve", "2", "--bank",
+            str(tmp_path / "nobank"), cwd=tmp_path)
+    assert_refused(r, "nobank: not a readable bank", tmp_path / "out")
+    r = run("evaluate", "--sounds", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--retrieve", "0,four",
+            cwd=tmp_path)
+    assert_refused(r, "--retrieve: expected counts separated by commas (e.g. 0,4), got '0,four'", tmp_path / "out")

@@ -100,6 +100,17 @@ def preset(
 DEFAULT = MatchOptions()  # every match option's default, as the app and evaluate have it
 
 
+def _counts(text: str, what: str) -> list[int]:
+    """A comma-separated list of counts (evaluate --retrieve 0,4); DataError naming the option if not."""
+    try:
+        counts = [int(t) for t in text.split(",")]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 0:
+        raise DataError(f"--{what}: expected counts separated by commas (e.g. 0,4), got {text!r}")
+    return counts
+
+
 @app.command("match")
 def match_(
     inputs: Annotated[list[Path], typer.Argument(help="Sound files (wav, flac, ogg, aiff, mp3...) or folders.")],
@@ -113,6 +124,9 @@ def match_(
     floor: Annotated[bool, typer.Option(help="Try plain patches (a saw, a sine, Vital's init) at the network's note; one goes first when closer by MSS and log-mel.")] = DEFAULT.floor,
     rank_by: Annotated[str, typer.Option(help="mss (the multi-resolution STFT distance) or mss-logmel (its product with the log-mel L1; "
                                          "the plain patches then join the ranking).")] = DEFAULT.ranking,
+    retrieve: Annotated[int, typer.Option(min=0, max=32, help="Also rank the K patches of the bank whose renders look most like the "
+                                          "sound, at the network's note (0: none).")] = DEFAULT.retrieve,
+    bank: Annotated[Optional[Path], typer.Option(help="With --retrieve: a bank folder (data bank; default: the bundled one).")] = None,
     budget: Annotated[float, typer.Option(min=0.5, help="With --refine: seconds of search per sound.")] = DEFAULT.seconds,
     renders: Annotated[Optional[int], typer.Option(min=1, help="With --refine: renders per sound (instead of --budget).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Render processes (ranking the candidates, and --refine).")] = DEFAULT.workers,
@@ -129,7 +143,12 @@ def match_(
     from . import phrase as phrases
 
     options = MatchOptions(search=search, candidates=candidates, top_k=top_k, refine=refine, renders=renders,
-                           seconds=budget, workers=workers, floor=floor, phrase=phrase, ranking=rank_by)
+                           seconds=budget, workers=workers, floor=floor, phrase=phrase, ranking=rank_by,
+                           retrieve=retrieve, bank=str(bank) if bank else None)
+    if options.retrieve:  # a bad bank fails before any sound is read
+        from . import retrieve as retrieval
+
+        retrieval.load(options.bank or retrieval.BANK)
     files = matching.collect_inputs(inputs)
     clips, notes, failed = {}, {}, 0
     for f in files:  # read every input before the model loads: bad files fail fast
@@ -255,6 +274,18 @@ def import_(
     for line in rep.skipped:
         typer.echo(f"skipped {line}", err=True)
     typer.echo(rep.summary())
+
+
+@data_app.command()
+def bank(
+    folder: Annotated[Path, typer.Argument(help="A generated dataset folder (e.g. data generate --sampler producer).")],
+    out: Annotated[Path, typer.Option("--out", help="Bank folder: bank.safetensors and patches.txt.gz.")],
+) -> None:
+    """Make a bank for match --retrieve: every clip's pooled log-mel and settings."""
+    from . import retrieve
+
+    b = retrieve.build(folder, out)
+    typer.echo(f"wrote a bank of {len(b.texts)} patches to {out}")
 
 
 @data_app.command()
@@ -408,6 +439,7 @@ def evaluate_(
     refine: Annotated[bool, typer.Option(help="Add match --refine (CMA-ES from the ranked candidates) and search alone (from a random patch).")] = False,
     floor: Annotated[bool, typer.Option(help="As match --floor/--no-floor: plain patches (a saw, a sine, Vital's init) at the network's note.")] = DEFAULT.floor,
     rank_by: Annotated[str, typer.Option(help="The rankings to score, comma-separated (as match --rank-by: mss, mss-logmel).")] = DEFAULT.ranking,
+    retrieve: Annotated[str, typer.Option(help="The bank patches each match ranks, comma-separated (as match --retrieve; e.g. 0,4).")] = str(DEFAULT.retrieve),
     by_ear: Annotated[bool, typer.Option(help="On a generated split, also score each field by ear (one render per wrong field).")] = False,
     renders: Annotated[int, typer.Option(min=1, help="With --refine: renders per clip for both searches.")] = 300,
     workers: Annotated[int, typer.Option(min=1, help="Render processes (ranking the candidates, and --refine).")] = DEFAULT.workers,
@@ -420,7 +452,8 @@ def evaluate_(
     if (data_dir is None) == (sounds is None):
         raise DataError("give exactly one of --data (a generated split) or --sounds (a folder of sounds)")
     searches = [MatchOptions(search=s.strip(), candidates=candidates, refine=refine, renders=renders, workers=workers,
-                             floor=floor, ranking=r.strip()) for s in search.split(",") for r in rank_by.split(",")]
+                             floor=floor, ranking=r.strip(), retrieve=k)
+                for s in search.split(",") for r in rank_by.split(",") for k in _counts(retrieve, "retrieve")]
     info: list[dict] = []
     if data_dir is not None:
         clips, truth = ev.load_test_set(data_dir, limit)

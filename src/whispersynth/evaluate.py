@@ -391,7 +391,8 @@ def systems_for(model_dir, train: str | Path | None, baselines: bool, searches: 
     for options in searches:
         if options.candidates > 1:
             by = "MSS" if options.ranking == "mss" else "MSS x log-mel"
-            name = f"match ({options.search}, {options.candidates} candidates{'' if options.floor else ', no floor'} ranked by {by})"
+            more = ("" if options.floor else ", no floor") + (f", {options.retrieve} from the bank" if options.retrieve else "")
+            name = f"match ({options.search}, {options.candidates} candidates{more} ranked by {by})"
             found[name] = matched(net, vocab, replace(options, refine=False), pool)
     if searches[0].refine:
         found["match --refine"] = matched(net, vocab, searches[0], pool, progress=True)

@@ -37,14 +37,18 @@ class MatchOptions:
     between at a categorical field or the note; "beams": beam search; "both": half from each),
     all rendered and ranked (`ranking`: by MSS, or by MSS x log-mel L1), the best `top_k` kept;
     with `floor`, plain patches at the network's note (`plain_patches`) go first when closer by
-    MSS and by log-mel (`closer_by_both`), or, ranked by the product, join the ranking; with
-    `refine`, CMA-ES (by MSS) from the ranked candidates within `renders`
+    MSS and by log-mel (`closer_by_both`), or, ranked by the product, join the ranking;
+    `retrieve` more come from the bank of rendered patches (`whispersynth.retrieve`: those that
+    look most like the clip, at the best network candidate's note) and join the network's in
+    the ranking; with `refine`, CMA-ES (by MSS) from the ranked candidates within `renders`
     renders or `seconds` (renders win when both are given), in `workers` processes."""
 
     search: str = "both"
     candidates: int = 8
     top_k: int = 1
     floor: bool = True
+    retrieve: int = 0  # opt-in until measured on every set (model card, "Candidates from a bank")
+    bank: str | None = None  # a bank folder (retrieve.build); None: the bundled one
     ranking: str = "mss"
     refine: bool = False
     phrase: bool = True  # an input with several notes is matched on them (whispersynth.phrase)
@@ -224,12 +228,19 @@ def closer_by_both(plain: list[Candidate], best: Candidate) -> list[Candidate]:
 def find(clip: np.ndarray, model, vocab, options: MatchOptions = MatchOptions(), pool=None,
          progress=None) -> tuple[list[Candidate], Candidate]:
     """The main job on one clip: the `top_k` candidates to write, best first, and the network's
-    own best guess (the best candidate by sound: with `floor`, possibly a plain patch). With
+    own best guess (the best candidate by sound: with `floor`, possibly a plain patch; with
+    `retrieve`, possibly a bank patch). With
     `refine`, the search's result comes first."""
     from .model import Guess
 
     by = options.ranking
     ranked = rank(clip, guesses(clip, model, vocab, options), pool, by)
+    if options.retrieve > 0:  # the bank's nearest, at the note of the network's best
+        from . import retrieve
+
+        bank = retrieve.load(options.bank or retrieve.BANK)
+        found = retrieve.nearest(bank, clip, ranked[0].patch.note, options.retrieve, skip={c.patch for c in ranked})
+        ranked = sorted([*ranked, *rank(clip, [Guess(p, float("nan")) for p in found], pool, by)], key=lambda c: c.key(by))
     if options.floor:  # a wild guess wins only by sounding closer than the plain patches
         seen = {c.patch for c in ranked}
         plain = rank(clip, [Guess(p, float("nan")) for p in dict.fromkeys(plain_patches(clip, ranked[0].patch))

@@ -1,0 +1,96 @@
+"""The bank of rendered patches: built from a dataset, read back, looked up by sound and note."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pytest
+
+from whispersynth import data, retrieve, synth
+from whispersynth.data import DatasetSpec, read_part
+
+
+@pytest.fixture(scope="module")
+def bank_dir(tmp_path_factory):
+    """A bank of 12 producer-sampler patches, built the way `data bank` builds one."""
+    root = tmp_path_factory.mktemp("bank")
+    data.generate(root / "set", DatasetSpec(n=12, seed=7, part_size=5, version=3, sampler="producer"), progress=False)
+    retrieve.build(root / "set", root / "bank")
+    return root
+
+
+def test_a_bank_reads_back_as_built(bank_dir):
+    bank = retrieve.load(bank_dir / "bank")
+    audio, patches = zip(*(read_part(p) for p in sorted((bank_dir / "set").glob("part-*.parquet"))))
+    patches = [p for part in patches for p in part]
+    assert len(bank.texts) == 12 and bank.codes.shape == (12, 800) and bank.codes.dtype == np.uint8
+    assert [bank.patch(i) for i in range(12)] == patches  # every text parses back to its patch
+    assert list(bank.notes) == [p.note for p in patches]
+    clips = np.concatenate(audio).astype(np.float32) / 32767
+    assert np.array_equal(bank.codes, retrieve.quantize(retrieve.features(clips)))
+
+
+def test_quantized_features_keep_the_log_mel_within_half_a_step():
+    f = np.random.default_rng(0).uniform(-1.25, 1.6, (3, 800)).astype(np.float32)
+    back = retrieve.LOW + retrieve.quantize(f) * retrieve.STEP
+    assert np.abs(back - f).max() <= retrieve.STEP / 2 + 1e-6
+
+
+def test_a_bank_clip_finds_its_own_patch_first_moved_to_the_note_asked(bank_dir):
+    bank = retrieve.load(bank_dir / "bank")
+    for i in (0, 5, 11):
+        p = bank.patch(i)
+        clip = synth.render(p)
+        assert retrieve.nearest(bank, clip, p.note, 1, width=0)[0] == p
+        moved = retrieve.nearest(bank, clip, p.note + 1, 1, width=1)[0]
+        assert moved == p.replace(note=p.note + 1)  # still itself, at the note asked
+        assert p not in retrieve.nearest(bank, clip, p.note, 3, width=24, skip={p})
+
+
+def test_only_patches_near_the_note_are_retrieved(bank_dir):
+    bank = retrieve.load(bank_dir / "bank")
+    note = int(bank.notes[0])
+    clip = synth.render(bank.patch(0))
+    far = 200  # no MIDI note is this far from any of the bank's
+    assert retrieve.nearest(bank, clip, note + far, 4) == []
+    near = {i for i in range(12) if abs(int(bank.notes[i]) - note) <= 2}
+    got = retrieve.nearest(bank, clip, note, 12)
+    assert len(got) == len(near) and all(p.note == note for p in got)
+    assert retrieve.nearest(bank, clip, note, 0) == []
+
+
+def test_a_missing_or_damaged_bank_is_one_clear_error(bank_dir, tmp_path):
+    with pytest.raises(retrieve.BankError, match="not a readable bank"):
+        retrieve.load(tmp_path / "none")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "bank.safetensors").write_bytes((bank_dir / "bank" / "bank.safetensors").read_bytes())
+    texts = gzip.decompress((bank_dir / "bank" / "patches.txt.gz").read_bytes()).decode().split(retrieve.SEPARATOR)
+    (broken / "patches.txt.gz").write_bytes(gzip.compress(retrieve.SEPARATOR.join(texts[:-1]).encode()))
+    with pytest.raises(retrieve.BankError, match="12 feature rows, 12 notes, 11 patches"):
+        retrieve.load(broken)
+
+
+def test_the_bundled_bank_reads(tmp_path):
+    bank = retrieve.load()
+    assert len(bank.texts) == len(bank.codes) == len(bank.notes) >= 10000
+    assert bank.patch(0).note == int(bank.notes[0])
+
+
+def test_match_with_retrieval_ranks_the_bank_patch_that_is_the_clip(bank_dir, monkeypatch):
+    """The network's only guess (Vital's init at the clip's note) is far off; with the bank searched,
+    the bank patch that made the clip comes first, exactly."""
+    from whispersynth import match as M
+    from whispersynth.model import Guess
+
+    bank = retrieve.load(bank_dir / "bank")
+    p = bank.patch(3)
+    clip = synth.render(p)
+    monkeypatch.setattr(M, "guesses", lambda *a: [Guess(synth.VITAL_INIT.replace(note=p.note), 0.0)])
+    alone = M.find(clip, None, None, M.MatchOptions(workers=1, floor=False))[0][0]
+    found = M.find(clip, None, None, M.MatchOptions(workers=1, floor=False, retrieve=2, top_k=3,
+                                                    bank=str(bank_dir / "bank")))[0]
+    assert alone.patch == synth.VITAL_INIT.replace(note=p.note) and alone.distance > 0.5
+    assert found[0].patch == p and found[0].distance < 1e-3
+    assert len(found) == 3 and found[-1].distance >= found[1].distance  # the init guess ranked with them
