@@ -47,7 +47,7 @@ class MatchOptions:
     candidates: int = 8
     top_k: int = 1
     floor: bool = True
-    retrieve: int = 0  # opt-in until measured on every set (model card, "Candidates from a bank")
+    retrieve: int = 0  # opt-in until measured on every set (the model card, 2026-12-07)
     bank: str | None = None  # a bank folder (retrieve.build); None: the bundled one
     ranking: str = "mss"
     refine: bool = False
