@@ -72,7 +72,7 @@ def test_a_missing_or_damaged_bank_is_one_clear_error(bank_dir, tmp_path):
         retrieve.load(broken)
 
 
-def test_the_bundled_bank_reads(tmp_path):
+def test_the_bundled_bank_reads():
     bank = retrieve.load()
     assert len(bank.texts) == len(bank.codes) == len(bank.notes) >= 10000
     assert bank.patch(0).note == int(bank.notes[0])

@@ -18,8 +18,8 @@ import torch
 from whispersynth import match as M
 from whispersynth.data import load_clips
 from whispersynth.evaluate import load_sounds, sound_info
-from whispersynth.metrics import _logmel
 from whispersynth.model import Guess
+from whispersynth.retrieve import features
 from whispersynth.synth import VITAL_INIT
 from whispersynth.settings import format as format_patch
 
@@ -28,11 +28,8 @@ K, W = int(sys.argv[4]), int(sys.argv[5])
 limit = int(sys.argv[6]) if len(sys.argv) > 6 else 100000
 
 
-def feats(clips):
-    lm = _logmel(torch.from_numpy(np.asarray(clips, np.float32)))  # (n, 80, 300)
-    lm = lm.reshape(len(clips), 40, 2, 20, 15).mean(dim=(2, 4))  # 40 mel x 20 frames (150 ms)
-    return lm.flatten(1)
-
+def feats(clips) -> torch.Tensor:
+    return torch.from_numpy(features(clips))  # the product's pooling, not quantised
 
 
 def main():
