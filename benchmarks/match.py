@@ -3,7 +3,8 @@
 Figures measured in one run: the network alone (log-mel + constrained greedy decoding), for
 single clips and for a batch; the default match (`match.find` with the default MatchOptions:
 the network's candidates and the plain patches, each rendered and measured against the input
-(MSS and log-mel L1) in the render pool, ranked by MSS);
+(MSS and log-mel L1) in the render pool, ranked by MSS) and, side by side, the same with the
+other choice of `--retrieve` (the bank's patches, or none);
 the time to write every output file; the command's check of whether an input is a phrase
 (`phrase.notes_of`); and the peak memory (RSS) of the process. Uses the
 bundled model, or `--model DIR`. Targets: the network within 100 ms per 3 s clip, the whole
@@ -18,11 +19,12 @@ import argparse
 import resource
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from whispersynth import match, phrase, synth
+from whispersynth import match, phrase, retrieve, synth
 from whispersynth import model as M
 from whispersynth.audio import CLIP_SECONDS
 from whispersynth.data import draw_clip
@@ -46,11 +48,17 @@ def main() -> None:
     M.predict(net, vocab, clips)
     batched = (time.perf_counter() - t0) / len(clips)
     o = match.MatchOptions()
+    other = replace(o, retrieve=0 if o.retrieve else 4)  # side by side: the default with the bank and without
     with match.search_pool(o) as pool:  # as the command has it: started once, before the first clip
         pool and pool.map(abs, range(o.workers))  # its processes are up (start-up, not per clip)
+        retrieve.load()  # the bank is read once a process, at start-up (only when retrieve > 0)
         t0 = time.perf_counter()
         found = [match.find(c, net, vocab, o, pool)[0] for c in clips]
         whole = (time.perf_counter() - t0) / len(clips)
+        t0 = time.perf_counter()
+        for c in clips:
+            match.find(c, net, vocab, other, pool)
+        whole_other = (time.perf_counter() - t0) / len(clips)
         with tempfile.TemporaryDirectory() as out:
             t0 = time.perf_counter()
             for i, (c, f) in enumerate(zip(clips, found)):
@@ -67,6 +75,8 @@ def main() -> None:
     print(f"network, batch of {len(clips):3d}:        {1000 * batched:6.1f} ms/clip  = 1/{CLIP_SECONDS / batched:.0f} of real time")
     print(f"default match ({o.search}, {o.candidates} candidates rendered and ranked, {o.workers} workers): "
           f"{1000 * whole:6.1f} ms/clip  = 1/{CLIP_SECONDS / whole:.0f} of real time")
+    print(f"  the same with --retrieve {other.retrieve} (bank patches ranked too): {1000 * whole_other:6.1f} ms/clip "
+          f"({whole_other / whole:.2f}x the default)")
     print(f"writing its files (.txt .vital .fxp .match.wav .preview.wav .png): {1000 * writing:6.1f} ms/clip")
     print(f"the command's phrase check (is it one note? YIN first, pYIN only if it may be a phrase): "
           f"{1000 * check:6.1f} ms/clip ({phrases} of {len(clips)} single notes taken for phrases)")

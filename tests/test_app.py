@@ -107,7 +107,7 @@ def test_the_apps_ranking_choice_reaches_the_match(model_dir, tmp_path, monkeypa
             assert len(got) == 3 and all(np.isfinite(c["logmel"]) for c in got)
             keys[ranking] = [c["distance"] * (c["logmel"] if ranking == "mss-logmel" else 1.0) for c in got]
         assert seen == ["mss-logmel", "mss", "mss"]  # the choice reaches the match; none: the default (MSS)
-        with pytest.raises(web.WhisperSynthError, match="rank by: expected one of mss, mss-logmel, got 'loudness'"):
+        with pytest.raises(web.WhisperSynthError, match="rank by: expected one of mss, mss-logmel, auto, got 'loudness'"):
             running.match(tmp_path / "pluck.wav", 3, False, 10, ranking="loudness")  # the CLI's check and words
         assert len(seen) == 3  # refused before any match ran
         assert all(k == sorted(k) for k in keys.values()), keys  # each list in its own ranking's order
@@ -115,6 +115,23 @@ def test_the_apps_ranking_choice_reaches_the_match(model_dir, tmp_path, monkeypa
     finally:
         running.close()
 
+
+
+def test_the_apps_bank_choice_reaches_the_match(model_dir, tmp_path, monkeypatch):
+    audio.write_wav(tmp_path / "pluck.wav", synth.render(PLUCK.replace(waveform="Square")), 16000)
+    seen, real = [], web.run_match
+    monkeypatch.setattr(web, "run_match", lambda path, out, options, *a, **k: (seen.append(options.retrieve),
+                                                                               real(path, out, options, *a, **k))[1])
+    running = web.App(str(model_dir), options=web.OPTIONS.__class__(top_k=2, candidates=2, workers=1, retrieve=1))
+    try:
+        for retrieve in (3, 0, None):
+            assert len(running.match(tmp_path / "pluck.wav", 2, False, 10, retrieve=retrieve)["candidates"]) == 2
+        assert seen == [3, 0, 1]  # the slider's value reaches the match; none: the app's own option
+        with pytest.raises(web.WhisperSynthError, match=f"retrieve: expected 0 to {web.match.RETRIEVE_MAX} bank patches, got 99"):
+            running.match(tmp_path / "pluck.wav", 2, False, 10, retrieve=99)
+        assert len(seen) == 3  # refused before any match ran
+    finally:
+        running.close()
 
 def _free_port() -> int:
     with socket.socket() as s:

@@ -251,7 +251,7 @@ def test_an_unknown_ranking_is_refused_before_anything_is_read(command, tmp_path
     audio_args = [str(tmp_path / "in"), "-o", str(tmp_path / "out")] if command == "match" else \
         ["--sounds", str(tmp_path / "in"), "--out", str(tmp_path / "out")]
     r = run(command, *audio_args, "--rank-by", "mss,loudness" if command == "evaluate" else "loudness", cwd=tmp_path)
-    assert_refused(r, "rank by: expected one of mss, mss-logmel, got 'loudness'", tmp_path / "out")
+    assert_refused(r, "rank by: expected one of mss, mss-logmel, auto, got 'loudness'", tmp_path / "out")
 
 
 def test_a_bad_bank_or_retrieve_count_is_refused_before_anything_is_read(tmp_path):

@@ -27,9 +27,27 @@ def test_rank_puts_the_true_patch_first():
     assert [c.key("mss-logmel") for c in both] == sorted(c.distance * c.logmel for c in ranked)
     with pytest.raises(WhisperSynthError, match="rank by"):
         match.MatchOptions(ranking="loudness")
+    for bad in (-1, match.RETRIEVE_MAX + 1):
+        with pytest.raises(WhisperSynthError, match=f"retrieve: expected 0 to {match.RETRIEVE_MAX} bank patches, got {bad}"):
+            match.MatchOptions(retrieve=bad)
     for c in ranked:
         assert c.logmel == pytest.approx(float(metrics.logmel_l1(clip[None], c.render[None])[0]), rel=1e-4)
 
+
+
+def test_auto_ranks_by_mss_when_a_candidate_is_close_and_by_the_product_when_none_is(monkeypatch):
+    clip = synth.render(PATCH)
+    saw, low = PATCH.replace(waveform="Saw"), PATCH.replace(cutoff=300)  # closer by MSS; by log-mel and the product
+    offered = [saw, low]
+    monkeypatch.setattr(match, "guesses", lambda *a: [M.Guess(p, 0.0) for p in offered])
+    options = match.MatchOptions(ranking="auto", floor=False, workers=1, top_k=2)
+    found = match.find(clip, None, None, options)[0]
+    assert found[0].distance > match.FAR and [c.patch for c in found] == [low, saw]  # none close: the product
+    offered = [saw, low, PATCH]
+    assert match.find(clip, None, None, options)[0][0].patch == PATCH  # one close: by MSS
+    offered = [saw, low]
+    monkeypatch.setattr(match, "FAR", found[1].distance + 0.01)  # the Saw counts as close now
+    assert [c.patch for c in match.find(clip, None, None, options)[0]] == [saw, low]
 
 def test_match_cli_writes_every_output_for_each_rank(model_dir, tmp_path):
     stereo = synth.render(PATCH, sample_rate=44100, stereo=True, normalize=False)
@@ -156,7 +174,13 @@ def test_the_default_match_is_never_further_than_the_plain_patches_at_its_note(m
     clip = _fooling_clips()[name]
     net, vocab = match.load_model(model_dir)
     found, best = match.find(clip, net, vocab, match.MatchOptions(candidates=4, ranking=ranking))
-    alone, _ = match.find(clip, net, vocab, match.MatchOptions(candidates=4, floor=False, ranking=ranking))
+    base = "mss" if ranking == "auto" else ranking  # "auto" builds the floor at the note of the closest by MSS
+    alone, _ = match.find(clip, net, vocab, match.MatchOptions(candidates=4, floor=False, ranking=base))
+    rule = ranking
+    if ranking == "auto":  # as "mss" when its answer is within FAR, else as the product over the same candidates
+        by_mss = match.find(clip, net, vocab, match.MatchOptions(candidates=4, ranking="mss"))[0][0]
+        rule = "mss-logmel" if by_mss.distance > match.FAR else "mss"
+        assert rule == "mss-logmel" or found[0].patch == by_mss.patch
 
     def both(patch):  # (MSS, log-mel L1) to the clip
         x = synth.render(patch)
@@ -169,15 +193,15 @@ def test_the_default_match_is_never_further_than_the_plain_patches_at_its_note(m
     assert {p.note for p in inits} == set(match.floor_notes(clip, alone[0].patch))  # Vital's init at each note
     for p in plain:
         mss, logmel = both(p)
-        if ranking == "mss":
+        if rule == "mss":
             assert not (mss < got[0] - 1e-4 and logmel < got[1] - 1e-4)  # no plain patch closer by both
         else:
             assert got[0] * got[1] <= mss * logmel * 1.002
-    assert found[0].key(ranking) <= alone[0].key(ranking) * 1.001
+    assert found[0].key(rule) <= alone[0].key(rule) * 1.001
     # measured, of the network's alone: by MSS 0.58 (swell), 0.66 (chord), 0.71 (clicks); by the
     # product 0.12, 0.30, 0.60
     bound = {"mss": {"swell": 0.65, "chord": 0.75, "clicks": 0.8}, "mss-logmel": {"swell": 0.2, "chord": 0.4, "clicks": 0.7}}
-    assert found[0].key(ranking) < bound[ranking][name] * alone[0].key(ranking)
+    assert found[0].key(rule) < bound[rule][name] * alone[0].key(rule)
 
 
 @pytest.mark.parametrize(("waveform", "note"), [("Saw", 40), ("Square", 57), ("Sine", 72)])

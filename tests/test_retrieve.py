@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -71,6 +73,43 @@ def test_a_missing_or_damaged_bank_is_one_clear_error(bank_dir, tmp_path):
     with pytest.raises(retrieve.BankError, match="12 feature rows, 12 notes, 11 patches"):
         retrieve.load(broken)
 
+
+
+def test_a_bank_of_several_datasets_reads_as_one_and_a_rebuild_drops_stale_shards(bank_dir, tmp_path):
+    data.generate(tmp_path / "more", DatasetSpec(n=3, seed=8, part_size=5, version=3, sampler="producer"), progress=False)
+    one = retrieve.load(bank_dir / "bank")
+    r = subprocess.run([sys.executable, "-m", "whispersynth", "data", "bank", str(bank_dir / "set"), str(tmp_path / "more"),
+                        "--out", str(tmp_path / "two")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "a bank of 15 patches (2 shards)" in r.stdout, r.stderr
+    assert sorted(f.name for f in (tmp_path / "two").iterdir()) == [
+        "bank-2.safetensors", "bank.safetensors", "patches-2.txt.gz", "patches.txt.gz"]
+    for name in retrieve.shard_names(0):  # the first shard: the same files as a bank of that dataset alone
+        assert (tmp_path / "two" / name).read_bytes() == (bank_dir / "bank" / name).read_bytes()
+    two = retrieve.load(tmp_path / "two")
+    more = [p for part in sorted((tmp_path / "more").glob("part-*.parquet")) for p in read_part(part)[1]]
+    assert two.texts[:12] == one.texts and [two.patch(12 + i) for i in range(3)] == more
+    assert np.array_equal(two.codes[:12], one.codes) and list(two.notes[12:]) == [p.note for p in more]
+    assert retrieve.nearest(two, synth.render(more[1]), more[1].note, 1, width=0)[0] == more[1]
+    retrieve.build([tmp_path / "more"], tmp_path / "two")  # one dataset now: shard 2 goes
+    assert sorted(f.name for f in (tmp_path / "two").iterdir()) == ["bank.safetensors", "patches.txt.gz"]
+    assert retrieve.load.__wrapped__(tmp_path / "two").texts == two.texts[12:]
+
+
+def test_shards_of_different_features_are_refused(bank_dir, tmp_path):
+    from safetensors.numpy import save
+
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for name in retrieve.shard_names(0):
+        (mixed / name).write_bytes((bank_dir / "bank" / name).read_bytes())
+    arrays, texts = retrieve.shard_names(1)
+    (mixed / arrays).write_bytes(save({"codes": np.zeros((1, 10), np.uint8), "notes": np.zeros(1, np.int16)}))
+    (mixed / texts).write_bytes(gzip.compress(b"Waveform: Saw\n"))
+    with pytest.raises(retrieve.BankError, match=r"its shards have \[10, 800\] features"):
+        retrieve.load(mixed)
+    (mixed / texts).unlink()  # a shard without its texts
+    with pytest.raises(retrieve.BankError, match="not a readable bank"):
+        retrieve.load(mixed)
 
 def test_the_bundled_bank_reads():
     bank = retrieve.load()

@@ -42,7 +42,8 @@ OPTIONS = match.MatchOptions(top_k=3)  # the app shows the three best candidates
 # match --rank-by, in words (the model card's section "The match's ranking" has what each measured)
 RANKING_CHOICES = [("distance (MSS, the default)", "mss"),
                    ("distance x spectrum (MSS x log-mel: closer on real presets, less often the true settings)",
-                    "mss-logmel")]
+                    "mss-logmel"),
+                   ("distance, or distance x spectrum when nothing is close (auto)", "auto")]
 EXAMPLES = Path(__file__).parent / "examples"
 
 
@@ -257,9 +258,11 @@ class App:
             self._pool = render_pool(self.options.workers)
         return self._pool
 
-    def match(self, source, top_k: int, refine: bool, budget: float, progress=None, ranking: str | None = None) -> dict:
+    def match(self, source, top_k: int, refine: bool, budget: float, progress=None, ranking: str | None = None,
+              retrieve: int | None = None) -> dict:
         options = replace(self.options, top_k=int(top_k), refine=bool(refine), seconds=float(budget),
-                          ranking=ranking or self.options.ranking)
+                          ranking=ranking or self.options.ranking,
+                          retrieve=self.options.retrieve if retrieve is None else int(retrieve))
         with self.workspace.request(source) as out:
             return run_match(source, out, options, self.model_dir, pool=self.pool(), progress=progress)
 
@@ -330,10 +333,10 @@ def build(app: App):
         return (card(c["text"], c["distance"], rank + 1, c.get("logmel")) + note, c["text"], result["input"], c["match"],
                 c["png"], c["downloads"])
 
-    def on_match(upload, recorded, top_k, refine, budget, ranking, progress=gr.Progress()):
+    def on_match(upload, recorded, top_k, refine, budget, ranking, retrieve, progress=gr.Progress()):
         source = upload or recorded
         try:  # (an unknown ranking: MatchOptions' own WhisperSynthError, shown like the CLI's)
-            result = app.match(source, top_k, refine, budget, progress=progress, ranking=ranking)
+            result = app.match(source, top_k, refine, budget, progress=progress, ranking=ranking, retrieve=retrieve)
         except (WhisperSynthError, OSError) as e:
             raise gr.Error(_error_message(e, source), print_exception=False) from None
         choices = [f"{i + 1}: MSS {c['distance']:.3f}" + (f", log-mel {c['logmel']:.3f}" if "logmel" in c else "")
@@ -363,6 +366,8 @@ def build(app: App):
                         budget = gr.Slider(2, 30, value=app.options.seconds, step=1, label="Search budget (seconds)")
                         ranking = gr.Radio(RANKING_CHOICES, value=app.options.ranking, label="Rank candidates by",
                                            elem_id="ranking")
+                        retrieve = gr.Slider(0, match.RETRIEVE_MAX, value=app.options.retrieve, step=1, elem_id="retrieve",
+                                             label="Also try the bank's patches that sound most like it (0: none)")
                         go = gr.Button("Match", variant="primary", elem_id="match")
                     with gr.Column():
                         pick = gr.Radio(label="Candidate", visible=False, elem_id="pick")
@@ -382,7 +387,7 @@ def build(app: App):
                 ear = _ear_tab(app, gr)
         ear_tab.select(*ear.open, concurrency_id="edit")
         outputs = [summary, text, heard, matched, picture, files]
-        go.click(on_match, [upload, recorded, top_k, refine, budget, ranking], [state, pick, *outputs], api_name="match")
+        go.click(on_match, [upload, recorded, top_k, refine, budget, ranking, retrieve], [state, pick, *outputs], api_name="match")
         pick.change(on_pick, [state, pick], outputs)
 
         def on_edit_match(result, choice):

@@ -17,7 +17,7 @@ from .audio import write_wav
 from .data import DataError, DatasetSpec
 from .errors import AudioError, WhisperSynthError
 from .files import write_text
-from .match import MatchOptions
+from .match import RETRIEVE_MAX, MatchOptions
 from .spec import VERSION
 
 app = typer.Typer(
@@ -122,9 +122,10 @@ def match_(
     model: Annotated[Optional[Path], typer.Option(help="A trained model folder (default: the bundled one).")] = None,
     refine: Annotated[bool, typer.Option(help="Refine the network's guess by CMA-ES on rendered audio (NAME.net.* keeps the guess).")] = False,
     floor: Annotated[bool, typer.Option(help="Try plain patches (a saw, a sine, Vital's init) at the network's note; one goes first when closer by MSS and log-mel.")] = DEFAULT.floor,
-    rank_by: Annotated[str, typer.Option(help="mss (the multi-resolution STFT distance) or mss-logmel (its product with the log-mel L1; "
-                                         "the plain patches then join the ranking).")] = DEFAULT.ranking,
-    retrieve: Annotated[int, typer.Option(min=0, max=32, help="Also rank the K patches of the bank whose renders look most like the "
+    rank_by: Annotated[str, typer.Option(help="mss (the multi-resolution STFT distance), mss-logmel (its product with the log-mel L1; "
+                                         "the plain patches then join the ranking) or auto (by MSS, by the product when even the "
+                                         "closest is further than MSS 0.4).")] = DEFAULT.ranking,
+    retrieve: Annotated[int, typer.Option(min=0, max=RETRIEVE_MAX, help="Also rank the K patches of the bank whose renders look most like the "
                                           "sound, at the network's note (0: none).")] = DEFAULT.retrieve,
     bank: Annotated[Optional[Path], typer.Option(help="With --retrieve: a bank folder (data bank; default: the bundled one).")] = None,
     budget: Annotated[float, typer.Option(min=0.5, help="With --refine: seconds of search per sound.")] = DEFAULT.seconds,
@@ -278,14 +279,15 @@ def import_(
 
 @data_app.command()
 def bank(
-    folder: Annotated[Path, typer.Argument(help="A generated dataset folder (e.g. data generate --sampler producer).")],
-    out: Annotated[Path, typer.Option("--out", help="Bank folder: bank.safetensors and patches.txt.gz.")],
+    folders: Annotated[list[Path], typer.Argument(help="Generated dataset folders (e.g. data generate --sampler producer), "
+                                                  "a shard of the bank each.")],
+    out: Annotated[Path, typer.Option("--out", help="Bank folder: bank.safetensors and patches.txt.gz, then bank-2..., one per dataset.")],
 ) -> None:
     """Make a bank for match --retrieve: every clip's pooled log-mel and settings."""
     from . import retrieve
 
-    b = retrieve.build(folder, out)
-    typer.echo(f"wrote a bank of {len(b.texts)} patches to {out}")
+    b = retrieve.build(folders, out)
+    typer.echo(f"wrote a bank of {len(b.texts)} patches ({len(folders)} shard{'s' * (len(folders) > 1)}) to {out}")
 
 
 @data_app.command()
@@ -438,7 +440,7 @@ def evaluate_(
     candidates: Annotated[int, typer.Option("--candidates", "--beams", min=1, max=32, help="Candidates each match system ranks (as match --candidates).")] = DEFAULT.candidates,
     refine: Annotated[bool, typer.Option(help="Add match --refine (CMA-ES from the ranked candidates) and search alone (from a random patch).")] = False,
     floor: Annotated[bool, typer.Option(help="As match --floor/--no-floor: plain patches (a saw, a sine, Vital's init) at the network's note.")] = DEFAULT.floor,
-    rank_by: Annotated[str, typer.Option(help="The rankings to score, comma-separated (as match --rank-by: mss, mss-logmel).")] = DEFAULT.ranking,
+    rank_by: Annotated[str, typer.Option(help="The rankings to score, comma-separated (as match --rank-by: mss, mss-logmel, auto).")] = DEFAULT.ranking,
     retrieve: Annotated[str, typer.Option(help="The bank patches each match ranks, comma-separated (as match --retrieve; e.g. 0,4).")] = str(DEFAULT.retrieve),
     by_ear: Annotated[bool, typer.Option(help="On a generated split, also score each field by ear (one render per wrong field).")] = False,
     renders: Annotated[int, typer.Option(min=1, help="With --refine: renders per clip for both searches.")] = 300,

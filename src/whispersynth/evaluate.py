@@ -27,7 +27,7 @@ from .data import DataError, iter_rows, load_clips, read_spec
 from .errors import AudioError, SettingsError, WhisperSynthError
 from .features import front_end
 from .files import atomic_path, write_text
-from .match import MatchOptions, collect_inputs, find, load_model
+from .match import FAR, MatchOptions, collect_inputs, find, load_model
 from .sampler import clip_rng, sample_patch
 from .spec import FIELDS, Field, Patch, null_rule, off_value, table
 from .synth import VITAL_INIT
@@ -390,7 +390,7 @@ def systems_for(model_dir, train: str | Path | None, baselines: bool, searches: 
     found: dict[str, System] = {"network": network(net, vocab)}  # greedy
     for options in searches:
         if options.candidates > 1:
-            by = "MSS" if options.ranking == "mss" else "MSS x log-mel"
+            by = {"mss": "MSS", "mss-logmel": "MSS x log-mel", "auto": f"MSS, x log-mel past {FAR}"}[options.ranking]
             more = ("" if options.floor else ", no floor") + (f", {options.retrieve} from the bank" if options.retrieve else "")
             name = f"match ({options.search}, {options.candidates} candidates{more} ranked by {by})"
             found[name] = matched(net, vocab, replace(options, refine=False), pool)

@@ -27,7 +27,9 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif", ".mp3", ".au
 
 
 SEARCHES = ("doubts", "beams", "both")
-RANKINGS = ("mss", "mss-logmel")  # by MSS; by MSS x log-mel L1 (Candidate.key)
+RANKINGS = ("mss", "mss-logmel", "auto")  # by MSS; by MSS x log-mel L1 (Candidate.key); by MSS unless far (FAR)
+FAR = 0.4  # "auto": past this MSS even the closest candidate is unlike the sound, and the product ranks
+RETRIEVE_MAX = 32  # the most bank patches one match ranks (each is one more render)
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ class MatchOptions:
     """How one clip is matched: `candidates` distinct patches from the network (`search`
     "doubts": the greedy patch and the rest decoded again after each alternative it doubts
     between at a categorical field or the note; "beams": beam search; "both": half from each),
-    all rendered and ranked (`ranking`: by MSS, or by MSS x log-mel L1), the best `top_k` kept;
+    all rendered and ranked (`ranking`: by MSS; by MSS x log-mel L1; "auto": by MSS unless even
+    the closest by it is further than `FAR`, then by the product), the best `top_k` kept;
     with `floor`, plain patches at the network's note (`plain_patches`) go first when closer by
     MSS and by log-mel (`closer_by_both`), or, ranked by the product, join the ranking;
     `retrieve` more come from the bank of rendered patches (`whispersynth.retrieve`: those that
@@ -61,6 +64,8 @@ class MatchOptions:
             raise WhisperSynthError(f"search: expected one of {', '.join(SEARCHES)}, got {self.search!r}")
         if self.ranking not in RANKINGS:
             raise WhisperSynthError(f"rank by: expected one of {', '.join(RANKINGS)}, got {self.ranking!r}")
+        if not 0 <= self.retrieve <= RETRIEVE_MAX:
+            raise WhisperSynthError(f"retrieve: expected 0 to {RETRIEVE_MAX} bank patches, got {self.retrieve}")
         object.__setattr__(self, "candidates", max(self.candidates, self.top_k))
         if self.renders is not None:
             object.__setattr__(self, "seconds", None)
@@ -78,8 +83,9 @@ class Candidate:
     logmel: float = float("nan")
 
     def key(self, ranking: str = "mss") -> float:
-        """What `rank` sorts by (lower is closer): MSS, or MSS x log-mel L1 ("mss-logmel")."""
-        return self.distance if ranking == "mss" else self.distance * self.logmel
+        """What `rank` sorts by (lower is closer): MSS ("mss", and "auto" before `find` looks at how
+        far the closest is), or MSS x log-mel L1 ("mss-logmel")."""
+        return self.distance * self.logmel if ranking == "mss-logmel" else self.distance
 
 
 def load_model(folder: str | Path | None = None):
@@ -233,7 +239,7 @@ def find(clip: np.ndarray, model, vocab, options: MatchOptions = MatchOptions(),
     `refine`, the search's result comes first."""
     from .model import Guess
 
-    by = options.ranking
+    by = "mss" if options.ranking == "auto" else options.ranking
     ranked = rank(clip, guesses(clip, model, vocab, options), pool, by)
     if options.retrieve > 0:  # the bank's nearest, at the note of the network's best
         from . import retrieve
@@ -241,12 +247,16 @@ def find(clip: np.ndarray, model, vocab, options: MatchOptions = MatchOptions(),
         bank = retrieve.load(options.bank or retrieve.BANK)
         found = retrieve.nearest(bank, clip, ranked[0].patch.note, options.retrieve, skip={c.patch for c in ranked})
         ranked = sorted([*ranked, *rank(clip, [Guess(p, float("nan")) for p in found], pool, by)], key=lambda c: c.key(by))
+    plain: list[Candidate] = []
     if options.floor:  # a wild guess wins only by sounding closer than the plain patches
         seen = {c.patch for c in ranked}
         plain = rank(clip, [Guess(p, float("nan")) for p in dict.fromkeys(plain_patches(clip, ranked[0].patch))
                             if p not in seen], pool, by)
         ranked = ([*closer_by_both(plain, ranked[0]), *ranked] if by == "mss"
                   else sorted([*ranked, *plain], key=lambda c: c.key(by)))
+    if options.ranking == "auto" and ranked[0].distance > FAR:  # a sound unlike any candidate: by the product
+        every = {id(c): c for c in [*ranked, *plain]}.values()
+        ranked = sorted(every, key=lambda c: c.key("mss-logmel"))
     if options.refine:
         return [refine_match(clip, ranked, options, pool, progress), *ranked[1 : options.top_k]], ranked[0]
     return ranked[: options.top_k], ranked[0]

@@ -4,9 +4,11 @@ that note. The network has only heard Vital patches from its own samplers; on so
 them (notes of real engines' presets) a patch of the producer sampler that already sounds like
 the clip is often closer than any of its guesses, and the ranking keeps whichever sounds closer.
 
-A bank is a folder of `bank.safetensors` (`codes`: each render's features as uint8, `notes`) and
-`patches.txt.gz` (the settings texts, between lines of `---`, parsed only when retrieved). `build` makes
-one from a generated dataset (`whispersynth data bank`).
+A bank is a folder of shards, one per generated dataset it was built from (`build`, `whispersynth
+data bank`): `bank.safetensors` (`codes`: each render's features as uint8, `notes`) with
+`patches.txt.gz` (the settings texts, between lines of `---`, parsed only when retrieved), then
+`bank-2.safetensors` with `patches-2.txt.gz`, and so on (each file stays small, and a shard added
+later leaves the files before it as they were).
 """
 
 from __future__ import annotations
@@ -60,44 +62,80 @@ def quantize(f: np.ndarray) -> np.ndarray:
     return np.clip(np.rint((f - LOW) / STEP), 0, 255).astype(np.uint8)
 
 
-def build(dataset: str | Path, out: str | Path) -> Bank:
-    """A bank of every clip of a generated dataset, written to `out` (each file atomically)."""
+def shard_names(i: int) -> tuple[str, str]:
+    """The files of shard `i` (from 0): its features and notes, and its texts."""
+    tag = "" if i == 0 else f"-{i + 1}"
+    return f"bank{tag}.safetensors", f"patches{tag}.txt.gz"
+
+
+def build(datasets, out: str | Path) -> Bank:
+    """A bank of every clip of one or more generated datasets (a shard each, in order), written to
+    `out` (each file atomically; shards left from an earlier, larger bank removed)."""
     from safetensors.numpy import save
 
     from . import settings
     from .data import DataError, read_part
     from .files import write_bytes
 
-    parts = sorted(Path(dataset).glob("part-*.parquet"))
-    if not parts:
-        raise DataError(f"{dataset}: no part-*.parquet files (make them with `whispersynth data generate`)")
-    codes, notes, texts = [], [], []
-    for path in parts:  # a part at a time: a whole dataset's audio need not fit in memory
-        audio, patches = read_part(path)
-        codes.append(quantize(features(audio.astype(np.float32) / 32767)))
-        notes += [p.note for p in patches]
-        texts += [settings.format(p) for p in patches]
-    bank = Bank(np.concatenate(codes), np.asarray(notes, np.int16), tuple(texts))
-    Path(out).mkdir(parents=True, exist_ok=True)
-    write_bytes(Path(out) / "bank.safetensors", save({"codes": bank.codes, "notes": bank.notes}))
-    write_bytes(Path(out) / "patches.txt.gz", gzip.compress(SEPARATOR.join(texts).encode(), mtime=0))
-    return bank
+    datasets = [datasets] if isinstance(datasets, (str, Path)) else list(datasets)
+    shards = []
+    for dataset in datasets:  # every dataset is checked before anything is written
+        parts = sorted(Path(dataset).glob("part-*.parquet"))
+        if not parts:
+            raise DataError(f"{dataset}: no part-*.parquet files (make them with `whispersynth data generate`)")
+        shards.append(parts)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    banks = []
+    for i, parts in enumerate(shards):
+        codes, notes, texts = [], [], []
+        for path in parts:  # a part at a time: a whole dataset's audio need not fit in memory
+            audio, patches = read_part(path)
+            codes.append(quantize(features(audio.astype(np.float32) / 32767)))
+            notes += [p.note for p in patches]
+            texts += [settings.format(p) for p in patches]
+        banks.append(Bank(np.concatenate(codes), np.asarray(notes, np.int16), tuple(texts)))
+        arrays, patches_file = shard_names(i)
+        write_bytes(out / arrays, save({"codes": banks[-1].codes, "notes": banks[-1].notes}))
+        write_bytes(out / patches_file, gzip.compress(SEPARATOR.join(texts).encode(), mtime=0))
+    i = len(shards)
+    while (out / shard_names(i)[0]).exists() or (out / shard_names(i)[1]).exists():
+        for name in shard_names(i):
+            (out / name).unlink(missing_ok=True)
+        i += 1
+    return join(banks)
+
+
+def join(banks: list[Bank]) -> Bank:
+    """One bank of several, in order."""
+    return Bank(np.concatenate([b.codes for b in banks]), np.concatenate([b.notes for b in banks]),
+                tuple(t for b in banks for t in b.texts))
 
 
 @functools.cache
 def load(folder: str | Path = BANK) -> Bank:
-    """A bank folder (the bundled one by default); BankError if it is missing or unreadable."""
+    """A bank folder (the bundled one by default), every shard; BankError if it is missing or unreadable."""
+    folder = Path(folder)
+    banks = []
+    while (folder / shard_names(len(banks))[0]).exists() or not banks:
+        banks.append(_shard(folder, *shard_names(len(banks))))
+    if len({b.codes.shape[1] for b in banks}) > 1:
+        raise BankError(f"{folder}: not a bank (its shards have {sorted({b.codes.shape[1] for b in banks})} features)")
+    return join(banks)
+
+
+def _shard(folder: Path, arrays: str, patches: str) -> Bank:
     from safetensors.numpy import load_file
 
-    folder = Path(folder)
     try:
-        arrays = load_file(folder / "bank.safetensors")
-        texts = tuple(gzip.decompress((folder / "patches.txt.gz").read_bytes()).decode().split(SEPARATOR))
-        codes, notes = arrays["codes"], arrays["notes"]
+        loaded = load_file(folder / arrays)
+        texts = tuple(gzip.decompress((folder / patches).read_bytes()).decode().split(SEPARATOR))
+        codes, notes = loaded["codes"], loaded["notes"]
     except (OSError, ValueError, KeyError, EOFError, gzip.BadGzipFile) as e:
         raise BankError(f"{folder}: not a readable bank ({type(e).__name__}: {e})") from None
     if not (codes.dtype == np.uint8 and codes.ndim == 2 and len(codes) == len(notes) == len(texts)):
-        raise BankError(f"{folder}: not a bank ({len(codes)} feature rows, {len(notes)} notes, {len(texts)} patches)")
+        raise BankError(f"{folder}: not a bank ({arrays}: {len(codes)} feature rows, {len(notes)} notes, "
+                        f"{len(texts)} patches)")
     return Bank(codes, notes, texts)
 
 
