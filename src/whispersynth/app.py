@@ -43,7 +43,7 @@ OPTIONS = match.MatchOptions(top_k=3)  # the app shows the three best candidates
 RANKING_CHOICES = [("distance (MSS, the default)", "mss"),
                    ("distance x spectrum (MSS x log-mel: closer on real presets, less often the true settings)",
                     "mss-logmel"),
-                   ("auto: distance, or distance times spectrum when nothing is close (MSS over 0.4)", "auto")]
+                   (f"auto: distance, or distance times spectrum when nothing is close (MSS over {match.FAR})", "auto")]
 EXAMPLES = Path(__file__).parent / "examples"
 
 

@@ -17,7 +17,7 @@ from .audio import write_wav
 from .data import DataError, DatasetSpec
 from .errors import AudioError, WhisperSynthError
 from .files import write_text
-from .match import RETRIEVE_MAX, MatchOptions
+from .match import FAR, RETRIEVE_MAX, MatchOptions
 from .spec import VERSION
 
 app = typer.Typer(
@@ -124,7 +124,7 @@ def match_(
     floor: Annotated[bool, typer.Option(help="Try plain patches (a saw, a sine, Vital's init) at the network's note; one goes first when closer by MSS and log-mel.")] = DEFAULT.floor,
     rank_by: Annotated[str, typer.Option(help="mss (the multi-resolution STFT distance), mss-logmel (its product with the log-mel L1; "
                                          "the plain patches then join the ranking) or auto (by MSS, by the product when even the "
-                                         "closest is further than MSS 0.4).")] = DEFAULT.ranking,
+                                         f"closest is further than MSS {FAR}).")] = DEFAULT.ranking,
     retrieve: Annotated[int, typer.Option(min=0, max=RETRIEVE_MAX, help="Also rank the K patches of the bank whose renders look most like the "
                                           "sound, at the network's note (0: none).")] = DEFAULT.retrieve,
     bank: Annotated[Optional[Path], typer.Option(help="With --retrieve: a bank folder (data bank; default: the bundled one).")] = None,

@@ -119,8 +119,9 @@ def load(folder: str | Path = BANK) -> Bank:
     banks = []
     while (folder / shard_names(len(banks))[0]).exists() or not banks:
         banks.append(_shard(folder, *shard_names(len(banks))))
-    if len({b.codes.shape[1] for b in banks}) > 1:
-        raise BankError(f"{folder}: not a bank (its shards have {sorted({b.codes.shape[1] for b in banks})} features)")
+    widths = sorted({b.codes.shape[1] for b in banks})
+    if len(widths) > 1:
+        raise BankError(f"{folder}: not a bank (its shards have {widths} features)")
     return join(banks)
 
 
