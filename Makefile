@@ -229,9 +229,12 @@ evaluate: $(STAMP) real-presets
 	  --out runs/eval-other
 	$(PY) evaluation/make_other_synths.py --random 100 --seed 200 $(DATA)/other-random-dev > /dev/null
 	$(VENV)/bin/whispersynth evaluate --sounds $(DATA)/other-random-dev --baselines --out runs/eval-other-random
-	# ranked by MSS (the default) and by MSS x log-mel (match --rank-by mss-logmel), side by side
-	$(VENV)/bin/whispersynth evaluate --sounds $(DATA)/real-presets/all/dev --baselines --rank-by mss,mss-logmel \
+	# the default (4 bank patches, ranked auto) and ranked by MSS x log-mel, side by side; then the
+	# match before the bank (by MSS, no bank patches)
+	$(VENV)/bin/whispersynth evaluate --sounds $(DATA)/real-presets/all/dev --baselines --rank-by auto,mss-logmel \
 	  --out runs/eval-real-dev
+	$(VENV)/bin/whispersynth evaluate --sounds $(DATA)/real-presets/all/dev --rank-by mss --retrieve 0 \
+	  --out runs/eval-real-dev-no-bank
 	# with match --refine and search alone (300 renders or 12 s a clip each: ~2 h for the 281 clips on 2 cores)
 	$(VENV)/bin/whispersynth evaluate --sounds $(DATA)/real-presets/all/dev --refine --out runs/eval-real-dev-refine
 

@@ -3,8 +3,9 @@
 Figures measured in one run: the network alone (log-mel + constrained greedy decoding), for
 single clips and for a batch; the default match (`match.find` with the default MatchOptions:
 the network's candidates and the plain patches, each rendered and measured against the input
-(MSS and log-mel L1) in the render pool, ranked by MSS) and, side by side, the same with the
-other choice of `--retrieve` (the bank's patches, or none);
+(MSS and log-mel L1) in the render pool, and 4 patches of the bank, ranked by MSS, by MSS x
+log-mel when even the closest is far) and, side by side, the match without the bank ranked by MSS
+(the default before 2026-12-07's tenth session);
 the time to write every output file; the command's check of whether an input is a phrase
 (`phrase.notes_of`); and the peak memory (RSS) of the process. Uses the
 bundled model, or `--model DIR`. Targets: the network within 100 ms per 3 s clip, the whole
@@ -48,7 +49,8 @@ def main() -> None:
     M.predict(net, vocab, clips)
     batched = (time.perf_counter() - t0) / len(clips)
     o = match.MatchOptions()
-    other = replace(o, retrieve=0 if o.retrieve else 4)  # side by side: the default with the bank and without
+    # side by side: the default and the other choice (with the bank: the match before it, by MSS without the bank)
+    other = replace(o, retrieve=0, ranking="mss") if o.retrieve else replace(o, retrieve=4, ranking="auto")
     with match.search_pool(o) as pool:  # as the command has it: started once, before the first clip
         pool and pool.map(abs, range(o.workers))  # its processes are up (start-up, not per clip)
         retrieve.load()  # the bank is read once a process, at start-up (only when retrieve > 0)
@@ -75,7 +77,7 @@ def main() -> None:
     print(f"network, batch of {len(clips):3d}:        {1000 * batched:6.1f} ms/clip  = 1/{CLIP_SECONDS / batched:.0f} of real time")
     print(f"default match ({o.search}, {o.candidates} candidates rendered and ranked, {o.workers} workers): "
           f"{1000 * whole:6.1f} ms/clip  = 1/{CLIP_SECONDS / whole:.0f} of real time")
-    print(f"  the same with --retrieve {other.retrieve} (bank patches ranked too): {1000 * whole_other:6.1f} ms/clip "
+    print(f"  --retrieve {other.retrieve} --rank-by {other.ranking} instead: {1000 * whole_other:6.1f} ms/clip "
           f"({whole_other / whole:.2f}x the default)")
     print(f"writing its files (.txt .vital .fxp .match.wav .preview.wav .png): {1000 * writing:6.1f} ms/clip")
     print(f"the command's phrase check (is it one note? YIN first, pYIN only if it may be a phrase): "

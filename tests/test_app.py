@@ -99,14 +99,14 @@ def test_the_apps_ranking_choice_reaches_the_match(model_dir, tmp_path, monkeypa
     seen, real = [], web.run_match
     monkeypatch.setattr(web, "run_match", lambda path, out, options, *a, **k: (seen.append(options.ranking),
                                                                                real(path, out, options, *a, **k))[1])
-    running = web.App(str(model_dir), options=web.OPTIONS.__class__(top_k=3, candidates=4, workers=1))
+    running = web.App(str(model_dir), options=web.OPTIONS.__class__(top_k=3, candidates=4, workers=1, ranking="mss"))
     try:
         keys = {}
         for ranking in ("mss-logmel", "mss", None):
             got = running.match(tmp_path / "pluck.wav", 3, False, 10, ranking=ranking)["candidates"]
             assert len(got) == 3 and all(np.isfinite(c["logmel"]) for c in got)
             keys[ranking] = [c["distance"] * (c["logmel"] if ranking == "mss-logmel" else 1.0) for c in got]
-        assert seen == ["mss-logmel", "mss", "mss"]  # the choice reaches the match; none: the default (MSS)
+        assert seen == ["mss-logmel", "mss", "mss"]  # the choice reaches the match; none: the app's own option
         with pytest.raises(web.WhisperSynthError, match="rank by: expected one of mss, mss-logmel, auto, got 'loudness'"):
             running.match(tmp_path / "pluck.wav", 3, False, 10, ranking="loudness")  # the CLI's check and words
         assert len(seen) == 3  # refused before any match ran
@@ -429,7 +429,8 @@ def test_more_matches_than_the_queue_admits(model_dir, tmp_path):
 
         threading.Thread(target=watch, daemon=True).start()
         client = Client(url, verbose=False)
-        jobs = [client.submit(handle_file(str(f)), None, 1, False, 10, "mss", api_name="/match") for f in sounds]
+        jobs = [client.submit(handle_file(str(f)), None, 1, False, 10, web.OPTIONS.ranking, web.OPTIONS.retrieve,
+                              api_name="/match") for f in sounds]  # the options `expected` was matched with
         admitted, refused = {}, []
         for i, job in enumerate(jobs):
             try:

@@ -262,3 +262,6 @@ def test_a_bad_bank_or_retrieve_count_is_refused_before_anything_is_read(tmp_pat
     r = run("evaluate", "--sounds", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--retrieve", "0,four",
             cwd=tmp_path)
     assert_refused(r, "--retrieve: expected counts separated by commas (e.g. 0,4), got '0,four'", tmp_path / "out")
+    r = run("evaluate", "--sounds", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--retrieve", "0,4",
+            "--bank", str(tmp_path / "nobank"), cwd=tmp_path)
+    assert_refused(r, "nobank: not a readable bank", tmp_path / "out")

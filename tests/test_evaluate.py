@@ -110,7 +110,8 @@ def test_sounds_with_known_notes_get_vitals_init_patch_and_groups(sets, tmp_path
     groups = {"a.wav": ["engine:x"], "b.wav": ["engine:x", "kind:bass"], "c.wav": ["engine:y"]}
     (tmp_path / "sounds.json").write_text(json.dumps({n: {"note": init_at[n], "groups": groups[n]} for n in init_at}))
     r = CliRunner().invoke(app, ["evaluate", "--sounds", str(tmp_path), "--model", str(sets / "model"),
-                                 "--out", str(tmp_path / "rep"), "--candidates", "2", "--rank-by", "mss,mss-logmel"])
+                                 "--out", str(tmp_path / "rep"), "--candidates", "2", "--rank-by", "mss,mss-logmel",
+                                 "--retrieve", "0"])
     assert r.exit_code == 0, r.output
     rep = json.loads((tmp_path / "rep" / "report.json").read_text())
     init = rep["per_clip"]["Vital init (played note)"]

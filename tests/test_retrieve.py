@@ -127,9 +127,33 @@ def test_match_with_retrieval_ranks_the_bank_patch_that_is_the_clip(bank_dir, mo
     p = bank.patch(3)
     clip = synth.render(p)
     monkeypatch.setattr(M, "guesses", lambda *a: [Guess(synth.VITAL_INIT.replace(note=p.note), 0.0)])
-    alone = M.find(clip, None, None, M.MatchOptions(workers=1, floor=False))[0][0]
+    alone = M.find(clip, None, None, M.MatchOptions(workers=1, floor=False, retrieve=0))[0][0]
     found = M.find(clip, None, None, M.MatchOptions(workers=1, floor=False, retrieve=2, top_k=3,
                                                     bank=str(bank_dir / "bank")))[0]
     assert alone.patch == synth.VITAL_INIT.replace(note=p.note) and alone.distance > 0.5
     assert found[0].patch == p and found[0].distance < 1e-3
     assert len(found) == 3 and found[-1].distance >= found[1].distance  # the init guess ranked with them
+
+
+def test_evaluate_scores_a_bank_of_its_own_beside_the_match_without_one(bank_dir, model_dir, tmp_path):
+    """`evaluate --retrieve 0,2 --bank DIR`: one system each, the bank named by its folder; without
+    the floor, the bank's patches only add candidates, so no clip is further by MSS."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from whispersynth import audio
+    from whispersynth.cli import app
+
+    bank = retrieve.load(bank_dir / "bank")
+    (tmp_path / "in").mkdir()
+    for i in (3, 5):
+        audio.write_wav(tmp_path / "in" / f"bank{i}.wav", synth.render(bank.patch(i)), 16000)
+    r = CliRunner().invoke(app, ["evaluate", "--sounds", str(tmp_path / "in"), "--model", str(model_dir), "--out",
+                                 str(tmp_path / "rep"), "--candidates", "2", "--rank-by", "mss", "--retrieve", "0,2",
+                                 "--bank", str(bank_dir / "bank"), "--no-floor", "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    per = json.loads((tmp_path / "rep" / "report.json").read_text())["per_clip"]
+    alone, banked = (per[f"match (both, 2 candidates, no floor{more} ranked by MSS)"]["mss"] for more in ("", ", 2 from bank"))
+    assert len(alone) == len(banked) == 2
+    assert all(b <= a * 1.001 for a, b in zip(alone, banked)), (alone, banked)

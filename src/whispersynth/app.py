@@ -40,10 +40,11 @@ MAX_DISK_MB = 1000.0  # and, oldest first, whenever the working folder grows pas
 PRUNE_SECONDS = 15.0  # how often the working folder is pruned between requests
 OPTIONS = match.MatchOptions(top_k=3)  # the app shows the three best candidates
 # match --rank-by, in words (the model card's section "The match's ranking" has what each measured)
-RANKING_CHOICES = [("distance (MSS, the default)", "mss"),
+RANKING_CHOICES = [("distance (MSS)", "mss"),
                    ("distance x spectrum (MSS x log-mel: closer on real presets, less often the true settings)",
                     "mss-logmel"),
-                   (f"auto: distance, or distance times spectrum when nothing is close (MSS over {match.FAR})", "auto")]
+                   (f"auto, the default: distance, or distance times spectrum when nothing is close (MSS over {match.FAR})",
+                    "auto")]
 EXAMPLES = Path(__file__).parent / "examples"
 
 

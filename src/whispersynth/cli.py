@@ -146,10 +146,7 @@ def match_(
     options = MatchOptions(search=search, candidates=candidates, top_k=top_k, refine=refine, renders=renders,
                            seconds=budget, workers=workers, floor=floor, phrase=phrase, ranking=rank_by,
                            retrieve=retrieve, bank=str(bank) if bank else None)
-    if options.retrieve:  # a bad bank fails before any sound is read
-        from . import retrieve as retrieval
-
-        retrieval.load(options.bank or retrieval.BANK)
+    _check_bank(options)
     files = matching.collect_inputs(inputs)
     clips, notes, failed = {}, {}, 0
     for f in files:  # read every input before the model loads: bad files fail fast
@@ -426,6 +423,14 @@ def export_model(
     typer.echo(f"wrote {dest}")
 
 
+def _check_bank(options: MatchOptions) -> None:
+    """When `options` retrieve, a bad bank fails before any sound is read (one line naming it)."""
+    if options.retrieve:
+        from . import retrieve as retrieval
+
+        retrieval.load(options.bank or retrieval.BANK)
+
+
 @app.command("evaluate")
 def evaluate_(
     data_dir: Annotated[Optional[Path], typer.Option("--data", help="A generated split with known settings (e.g. the test split).")] = None,
@@ -442,6 +447,7 @@ def evaluate_(
     floor: Annotated[bool, typer.Option(help="As match --floor/--no-floor: plain patches (a saw, a sine, Vital's init) at the network's note.")] = DEFAULT.floor,
     rank_by: Annotated[str, typer.Option(help="The rankings to score, comma-separated (as match --rank-by: mss, mss-logmel, auto).")] = DEFAULT.ranking,
     retrieve: Annotated[str, typer.Option(help="The bank patches each match ranks, comma-separated (as match --retrieve; e.g. 0,4).")] = str(DEFAULT.retrieve),
+    bank: Annotated[Optional[Path], typer.Option(help="With --retrieve: a bank folder (data bank; default: the bundled one).")] = None,
     by_ear: Annotated[bool, typer.Option(help="On a generated split, also score each field by ear (one render per wrong field).")] = False,
     renders: Annotated[int, typer.Option(min=1, help="With --refine: renders per clip for both searches.")] = 300,
     workers: Annotated[int, typer.Option(min=1, help="Render processes (ranking the candidates, and --refine).")] = DEFAULT.workers,
@@ -454,8 +460,10 @@ def evaluate_(
     if (data_dir is None) == (sounds is None):
         raise DataError("give exactly one of --data (a generated split) or --sounds (a folder of sounds)")
     searches = [MatchOptions(search=s.strip(), candidates=candidates, refine=refine, renders=renders, workers=workers,
-                             floor=floor, ranking=r.strip(), retrieve=k)
+                             floor=floor, ranking=r.strip(), retrieve=k, bank=str(bank) if bank else None)
                 for s in search.split(",") for r in rank_by.split(",") for k in _counts(retrieve, "retrieve")]
+    for options in searches:
+        _check_bank(options)
     info: list[dict] = []
     if data_dir is not None:
         clips, truth = ev.load_test_set(data_dir, limit)

@@ -391,7 +391,8 @@ def systems_for(model_dir, train: str | Path | None, baselines: bool, searches: 
     for options in searches:
         if options.candidates > 1:
             by = {"mss": "MSS", "mss-logmel": "MSS x log-mel", "auto": f"MSS, x log-mel past {FAR}"}[options.ranking]
-            more = ("" if options.floor else ", no floor") + (f", {options.retrieve} from the bank" if options.retrieve else "")
+            bank = "the bank" if options.bank is None else Path(options.bank).name
+            more = ("" if options.floor else ", no floor") + (f", {options.retrieve} from {bank}" if options.retrieve else "")
             name = f"match ({options.search}, {options.candidates} candidates{more} ranked by {by})"
             found[name] = matched(net, vocab, replace(options, refine=False), pool)
     if searches[0].refine:
