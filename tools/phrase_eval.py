@@ -10,7 +10,7 @@ staccato, repeated notes, release tails overlapping the next note):
 Held-out notes are the true notes the phrase match neither listened to nor scored on; each is
 compared within its own window (to the next onset) by MSS, as `phrase.note_distance`.
 
-    .venv/bin/python tools/phrase_eval.py --n 12 --out runs/phrase-eval [--model DIR] [--workers 2]
+    .venv/bin/python tools/phrase_eval.py --n 12 --out runs/phrase-eval [--model DIR] [--workers 2] [--retrieve K] [--rank-by R]
 """
 
 from __future__ import annotations
@@ -93,9 +93,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("runs/phrase-eval"))
     ap.add_argument("--model", default=None)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--retrieve", type=int, default=match.MatchOptions.retrieve,
+                    help="the one-note match's bank patches (as match --retrieve; a phrase's match uses none)")
+    ap.add_argument("--rank-by", default=match.MatchOptions.ranking, help="the one-note match's ranking (as match --rank-by)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    options = match.MatchOptions(workers=args.workers)
+    options = match.MatchOptions(workers=args.workers, retrieve=args.retrieve, ranking=args.rank_by)
     net, vocab = match.load_model(args.model)
     rows = []
     with match.search_pool(options) as pool:

@@ -45,7 +45,7 @@ class MatchOptions:
     look most like the clip, at the best network candidate's note) and join the network's in
     the ranking; with `refine`, CMA-ES (by MSS) from the ranked candidates within `renders`
     renders or `seconds` (renders win when both are given), in `workers` processes. A phrase's
-    match (`whispersynth.phrase`) ranks by its own summed distance and does not use the bank yet."""
+    match (`whispersynth.phrase`) ranks by its own summed distance and does not use the bank (the model card)."""
 
     search: str = "both"
     candidates: int = 8
