@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from whispersynth import match, phrase, retrieve, synth
+from whispersynth import match, phrase, synth
 from whispersynth import model as M
 from whispersynth.audio import CLIP_SECONDS
 from whispersynth.data import draw_clip
@@ -49,11 +49,10 @@ def main() -> None:
     M.predict(net, vocab, clips)
     batched = (time.perf_counter() - t0) / len(clips)
     o = match.MatchOptions()
-    # side by side: the default and the other choice (with the bank: the match before it, by MSS without the bank)
-    other = replace(o, retrieve=0, ranking="mss") if o.retrieve else replace(o, retrieve=4, ranking="auto")
+    other = replace(o, retrieve=0, ranking="mss")  # side by side: the match before the bank
     with match.search_pool(o) as pool:  # as the command has it: started once, before the first clip
         pool and pool.map(abs, range(o.workers))  # its processes are up (start-up, not per clip)
-        retrieve.load()  # the bank is read once a process, at start-up (only when retrieve > 0)
+        match.bank_of(o)  # the bank is read once a process, at start-up (as the command's check reads it)
         t0 = time.perf_counter()
         found = [match.find(c, net, vocab, o, pool)[0] for c in clips]
         whole = (time.perf_counter() - t0) / len(clips)

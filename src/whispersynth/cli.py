@@ -426,9 +426,9 @@ def export_model(
 def _check_bank(options: MatchOptions) -> None:
     """When `options` retrieve, a bad bank fails before any sound is read (one line naming it)."""
     if options.retrieve:
-        from . import retrieve as retrieval
+        from .match import bank_of
 
-        retrieval.load(options.bank or retrieval.BANK)
+        bank_of(options)
 
 
 @app.command("evaluate")

@@ -232,6 +232,13 @@ def closer_by_both(plain: list[Candidate], best: Candidate) -> list[Candidate]:
     return [c for c in plain if c.distance < best.distance and c.logmel < best.logmel]
 
 
+def bank_of(options: MatchOptions):
+    """The bank `options` retrieve from (read once a process; retrieve.BankError if unreadable)."""
+    from . import retrieve
+
+    return retrieve.load(options.bank or retrieve.BANK)
+
+
 def find(clip: np.ndarray, model, vocab, options: MatchOptions = MatchOptions(), pool=None,
          progress=None) -> tuple[list[Candidate], Candidate]:
     """The main job on one clip: the `top_k` candidates to write, best first, and the network's
@@ -245,8 +252,7 @@ def find(clip: np.ndarray, model, vocab, options: MatchOptions = MatchOptions(),
     if options.retrieve > 0:  # the bank's nearest, at the note of the network's best
         from . import retrieve
 
-        bank = retrieve.load(options.bank or retrieve.BANK)
-        found = retrieve.nearest(bank, clip, ranked[0].patch.note, options.retrieve, skip={c.patch for c in ranked})
+        found = retrieve.nearest(bank_of(options), clip, ranked[0].patch.note, options.retrieve, skip={c.patch for c in ranked})
         ranked = sorted([*ranked, *rank(clip, [Guess(p, float("nan")) for p in found], pool, by)], key=lambda c: c.key(by))
     plain: list[Candidate] = []
     if options.floor:  # a wild guess wins only by sounding closer than the plain patches
