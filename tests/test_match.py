@@ -49,6 +49,45 @@ def test_auto_ranks_by_mss_when_a_candidate_is_close_and_by_the_product_when_non
     monkeypatch.setattr(match, "FAR", found[1].distance + 0.01)  # the Saw counts as close now
     assert [c.patch for c in match.find(clip, None, None, options)[0]] == [saw, low]
 
+
+def test_ranked_by_the_product_nothing_further_by_log_mel_than_the_closest_plain_patch_goes_first():
+    def cand(mss, logmel):
+        return match.Candidate(PATCH.replace(note=int(mss * 10 + logmel * 100)), 0.0, np.zeros(4), mss, logmel)
+
+    wild, fair, second = cand(1.0, 0.30), cand(2.0, 0.20), cand(2.5, 0.22)  # products 0.30, 0.40, 0.55
+    plain = [cand(3.0, 0.25), cand(4.0, 0.26)]  # products 0.75, 1.04
+    got = match.by_product([wild, *plain, second, fair], plain)
+    assert got == [fair, second, plain[0], wild, plain[1]]  # within the floor by the product; then the rest by it
+    assert match.by_product([wild, fair], []) == [wild, fair]  # no floor: the product alone
+    assert match.by_product([wild, fair], [cand(3.0, 0.35)]) == [wild, fair]  # both within it
+
+
+def test_bank_patches_are_split_between_the_networks_note_and_the_heard_pitch(monkeypatch):
+    from whispersynth import retrieve
+
+    clip = synth.render(PATCH.replace(note=57))
+    calls = []
+
+    def nearest(bank, clip, note, k, skip=frozenset()):
+        calls.append((note, k, set(skip)))
+        return [PATCH.replace(note=note, attack=0.01 * (i + 1)) for i in range(k)]
+
+    monkeypatch.setattr(retrieve, "nearest", nearest)
+    assert match.estimate_note(clip) == 57
+    skip = {PATCH}
+    got = match.bank_patches(None, clip, 45, 4, skip)  # the network an octave low: half at the pitch heard
+    assert [p.note for p in got] == [45, 45, 57, 57] and len(set(got)) == 4
+    assert calls == [(45, 2, skip), (57, 2, skip | set(got[:2]))]  # the second half passes over the first
+    calls.clear()
+    assert [p.note for p in match.bank_patches(None, clip, 57, 3, skip)] == [57] * 3 and calls == [(57, 3, skip)]
+    calls.clear()
+    assert [p.note for p in match.bank_patches(None, clip, 45, 5)] == [45, 45, 45, 57, 57]
+    assert [p.note for p in match.bank_patches(None, clip, 45, 1)] == [45]  # one patch: the network's note
+    calls.clear()
+    silent = np.zeros_like(clip)
+    assert [p.note for p in match.bank_patches(None, silent, 45, 4)] == [45] * 4  # no pitch heard
+
+
 def test_match_cli_writes_every_output_for_each_rank(model_dir, tmp_path):
     stereo = synth.render(PATCH, sample_rate=44100, stereo=True, normalize=False)
     sf.write(tmp_path / "lead.flac", stereo.T * 0.5, 44100)
@@ -170,7 +209,8 @@ def _fooling_clips() -> dict:
 def test_the_default_match_is_never_further_than_the_plain_patches_at_its_note(model_dir, name, ranking):
     """An untrained network's guesses are wild; the floor keeps them from winning unless closer:
     ranked by MSS, a plain patch closer by MSS and by log-mel L1 goes first; ranked by MSS x
-    log-mel, the plain patches join the ranking. The bank's patches are ranked too (the default);
+    log-mel, the plain patches join the ranking and nothing further than the closest of them by
+    log-mel goes first. The bank's patches are ranked too (the default);
     the floor's gain is measured against the network's candidates alone."""
     clip = _fooling_clips()[name]
     net, vocab = match.load_model(model_dir)
@@ -192,13 +232,15 @@ def test_the_default_match_is_never_further_than_the_plain_patches_at_its_note(m
     plain = match.plain_patches(clip, alone[0].patch)  # at the note the network found
     inits = [p for p in plain if p.replace(note=60, length=2.0) == synth.VITAL_INIT.replace(note=60, length=2.0)]
     assert {p.note for p in inits} == set(match.floor_notes(clip, alone[0].patch))  # Vital's init at each note
-    for p in plain:
-        mss, logmel = both(p)
+    scored = [both(p) for p in plain]
+    nearest = min(logmel for _, logmel in scored)  # the closest plain patch by log-mel
+    for mss, logmel in scored:
         if rule == "mss":
             assert not (mss < got[0] - 1e-4 and logmel < got[1] - 1e-4)  # no plain patch closer by both
-        else:
-            assert got[0] * got[1] <= mss * logmel * 1.002
-    assert found[0].key(rule) <= alone[0].key(rule) * 1.001
+        else:  # by the product, among the candidates no further by log-mel than the closest plain one
+            assert got[1] <= logmel * 1.002 and (got[0] * got[1] <= mss * logmel * 1.002 or logmel > nearest * 1.002)
+    if rule == "mss" or alone[0].logmel <= nearest:
+        assert found[0].key(rule) <= alone[0].key(rule) * 1.001
     network = match.find(clip, net, vocab, match.MatchOptions(candidates=4, floor=False, retrieve=0, ranking=base))[0]
     # measured, of the network's alone: by MSS 0.58 (swell), 0.66 (chord), 0.71 (clicks); by the
     # product 0.12, 0.30, 0.60

@@ -121,12 +121,13 @@ def match_(
     start: Annotated[float, typer.Option(min=0.0, help="Analyse the note starting this many seconds in.")] = 0.0,
     model: Annotated[Optional[Path], typer.Option(help="A trained model folder (default: the bundled one).")] = None,
     refine: Annotated[bool, typer.Option(help="Refine the network's guess by CMA-ES on rendered audio (NAME.net.* keeps the guess).")] = False,
-    floor: Annotated[bool, typer.Option(help="Try plain patches (a saw, a sine, Vital's init) at the network's note; one goes first when closer by MSS and log-mel.")] = DEFAULT.floor,
+    floor: Annotated[bool, typer.Option(help="Try plain patches (a saw, a sine, Vital's init) at the network's note; one goes first when closer by MSS and log-mel "
+                                       "(ranked by the product: nothing further by log-mel than the closest of them goes first).")] = DEFAULT.floor,
     rank_by: Annotated[str, typer.Option(help="mss (the multi-resolution STFT distance), mss-logmel (its product with the log-mel L1; "
                                          "the plain patches then join the ranking) or auto (by MSS, by the product when even the "
                                          f"closest is further than MSS {FAR}).")] = DEFAULT.ranking,
     retrieve: Annotated[int, typer.Option(min=0, max=RETRIEVE_MAX, help="Also rank the K patches of the bank whose renders look most like the "
-                                          "sound, at the network's note (0: none).")] = DEFAULT.retrieve,
+                                          "sound, at the network's note and half at the pitch heard where it differs (0: none).")] = DEFAULT.retrieve,
     bank: Annotated[Optional[Path], typer.Option(help="With --retrieve: a bank folder (data bank; default: the bundled one).")] = None,
     budget: Annotated[float, typer.Option(min=0.5, help="With --refine: seconds of search per sound.")] = DEFAULT.seconds,
     renders: Annotated[Optional[int], typer.Option(min=1, help="With --refine: renders per sound (instead of --budget).")] = None,
