@@ -149,7 +149,8 @@ def test_refine_keeps_the_network_guess_and_never_does_worse(model_dir, tmp_path
     net = settings.load(tmp_path / "out" / "lead.net.txt")
     refined = settings.load(tmp_path / "out" / "lead.txt")
     assert (tmp_path / "out" / "lead.net.vital").is_file()
-    assert metrics.mss(clip, synth.render(refined))[0] <= metrics.mss(clip, synth.render(net))[0]
+    # no worse, up to float rounding (a fresh clone's CI saw the same patch 0.66321594 against 0.66321564)
+    assert metrics.mss(clip, synth.render(refined))[0] <= metrics.mss(clip, synth.render(net))[0] * (1 + 1e-5)
     assert "-> refined" in result.output
 
 
