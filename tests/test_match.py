@@ -51,8 +51,8 @@ def test_auto_ranks_by_mss_when_a_candidate_is_close_and_by_the_product_when_non
 
 
 def test_ranked_by_the_product_nothing_further_by_log_mel_than_the_closest_plain_patch_goes_first():
-    def cand(mss, logmel):
-        return match.Candidate(PATCH.replace(note=int(mss * 10 + logmel * 100)), 0.0, np.zeros(4), mss, logmel)
+    def cand(mss, logmel):  # a distinct patch each (its attack), so the lists compare by patch
+        return match.Candidate(PATCH.replace(attack=mss + logmel), 0.0, np.zeros(4), mss, logmel)
 
     wild, fair, second = cand(1.0, 0.30), cand(2.0, 0.20), cand(2.5, 0.22)  # products 0.30, 0.40, 0.55
     plain = [cand(3.0, 0.25), cand(4.0, 0.26)]  # products 0.75, 1.04
@@ -73,19 +73,21 @@ def test_bank_patches_are_split_between_the_networks_note_and_the_heard_pitch(mo
         return [PATCH.replace(note=note, attack=0.01 * (i + 1)) for i in range(k)]
 
     monkeypatch.setattr(retrieve, "nearest", nearest)
-    assert match.estimate_note(clip) == 57
+    heard = match.estimate_note(clip)
+    assert heard == 57
     skip = {PATCH}
-    got = match.bank_patches(None, clip, 45, 4, skip)  # the network an octave low: half at the pitch heard
+    got = match.bank_patches(None, clip, 45, heard, 4, skip)  # the network an octave low: half at the pitch heard
     assert [p.note for p in got] == [45, 45, 57, 57] and len(set(got)) == 4
     assert calls == [(45, 2, skip), (57, 2, skip | set(got[:2]))]  # the second half passes over the first
     calls.clear()
-    assert [p.note for p in match.bank_patches(None, clip, 57, 3, skip)] == [57] * 3 and calls == [(57, 3, skip)]
+    assert [p.note for p in match.bank_patches(None, clip, 57, heard, 3, skip)] == [57] * 3 and calls == [(57, 3, skip)]
     calls.clear()
-    assert [p.note for p in match.bank_patches(None, clip, 45, 5)] == [45, 45, 45, 57, 57]
-    assert [p.note for p in match.bank_patches(None, clip, 45, 1)] == [45]  # one patch: the network's note
+    assert [p.note for p in match.bank_patches(None, clip, 45, heard, 5)] == [45, 45, 45, 57, 57]
+    assert [p.note for p in match.bank_patches(None, clip, 45, heard, 1)] == [45]  # one patch: the network's note
     calls.clear()
     silent = np.zeros_like(clip)
-    assert [p.note for p in match.bank_patches(None, silent, 45, 4)] == [45] * 4  # no pitch heard
+    assert match.estimate_note(silent) is None
+    assert [p.note for p in match.bank_patches(None, silent, 45, None, 4)] == [45] * 4  # no pitch heard
 
 
 def test_match_cli_writes_every_output_for_each_rank(model_dir, tmp_path):
@@ -185,7 +187,8 @@ def test_ranked_candidates_and_the_doubts_search_never_worse_than_greedy(model_d
 
 def test_plain_patches_follow_the_level_contour():
     true = PATCH.replace(filter_type=None, cutoff=None, attack=0.2, decay=0.3, sustain=-12.0, release=0.4, length=1.5)
-    plain = match.plain_patches(synth.render(true), true)
+    clip = synth.render(true)
+    plain = match.plain_patches(clip, true, match.estimate_note(clip))
     assert [p.waveform for p in plain[:2]] == list(match.FLOOR_WAVES) and {p.note for p in plain} == {60, 72}
     p = plain[0]  # at the network's note (here the true one, C4, which YIN hears too; and C5)
     assert (p.voices, p.filter_type, p.lfo_target, p.note, p.length) == (1, None, None, true.note, true.length)
@@ -230,9 +233,9 @@ def test_the_default_match_is_never_further_than_the_plain_patches_at_its_note(m
 
     got = both(found[0].patch)
     assert got == pytest.approx((found[0].distance, found[0].logmel), rel=1e-3) and best.patch == found[0].patch
-    plain = match.plain_patches(clip, alone[0].patch)  # at the note the network found
+    plain = match.plain_patches(clip, alone[0].patch, match.estimate_note(clip))  # at the note the network found
     inits = [p for p in plain if p.replace(note=60, length=2.0) == synth.VITAL_INIT.replace(note=60, length=2.0)]
-    assert {p.note for p in inits} == set(match.floor_notes(clip, alone[0].patch))  # Vital's init at each note
+    assert {p.note for p in inits} == set(match.floor_notes(alone[0].patch, match.estimate_note(clip)))  # Vital's init at each note
     scored = [both(p) for p in plain]
     nearest = min(logmel for _, logmel in scored)  # the closest plain patch by log-mel
     for mss, logmel in scored:

@@ -72,7 +72,7 @@ def main():
                 continue
             ranked = M.rank(clip, M.guesses(clip, model, vocab, opts), pool)
             seen = {c.patch for c in ranked}
-            plain = M.rank(clip, [Guess(p, float("nan")) for p in dict.fromkeys(M.plain_patches(clip, ranked[0].patch))
+            plain = M.rank(clip, [Guess(p, float("nan")) for p in dict.fromkeys(M.plain_patches(clip, ranked[0].patch, M.estimate_note(clip)))
                                   if p not in seen], pool)
             note = ranked[0].patch.note
             q = feats(clip[None])[0]

@@ -11,7 +11,6 @@ figure of what a user runs.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,33 +192,21 @@ def estimate_note(clip: np.ndarray, fmin: float = 30.0, fmax: float = 1500.0, fr
     return int(round(69 + 12 * np.log2(np.median(f0s) / 440.0))) if len(f0s) >= 3 else None
 
 
-def heard_note(clip: np.ndarray) -> int | None:
-    """`estimate_note` of a standard clip, computed once for the same samples (about 0.1 s a clip:
-    the floor and the bank lookup both ask)."""
-    return _heard(np.ascontiguousarray(clip, np.float32).tobytes())
-
-
-@functools.lru_cache(maxsize=4)
-def _heard(samples: bytes) -> int | None:
-    return estimate_note(np.frombuffer(samples, np.float32))
-
-
-def floor_notes(clip: np.ndarray, like: Patch) -> list[int]:
-    """The notes the plain patches play: the network's, the clip's own pitch and the octave above
-    it (YIN's usual error is an octave low)."""
-    heard = heard_note(clip)
+def floor_notes(like: Patch, heard: int | None) -> list[int]:
+    """The notes the plain patches play: the network's, the clip's own pitch (`heard`, the clip's
+    `estimate_note`) and the octave above it (YIN's usual error is an octave low)."""
     notes = [like.note] + ([heard, heard + 12] if heard is not None else [])
     return [n for n in dict.fromkeys(notes) if 0 <= n <= 127]
 
 
-def plain_patches(clip: np.ndarray, like: Patch) -> list[Patch]:
-    """The floor: a Saw and a Sine at each of `floor_notes` and `like`'s length, no filter, LFO or
-    later line, with the envelope the clip's level contour suggests: attack to its loudest frame,
-    sustain its level over the last 0.3 s before note-off, decay the time to come within 1 dB of
-    that, release the time from note-off to 60 dB down; then Vital's init patch (a Saw, its own
-    envelope) at those notes, held for `like`'s length and for the format's default length (on the
-    real-preset dev half the network's length was 0.97 s on a note held 2 s, where the init patch
-    held 2 s was closer than the match by MSS and log-mel)."""
+def plain_patches(clip: np.ndarray, like: Patch, heard: int | None) -> list[Patch]:
+    """The floor: a Saw and a Sine at each of `floor_notes` (`heard`: the clip's `estimate_note`) and
+    `like`'s length, no filter, LFO or later line, with the envelope the clip's level contour
+    suggests: attack to its loudest frame, sustain its level over the last 0.3 s before note-off,
+    decay the time to come within 1 dB of that, release the time from note-off to 60 dB down; then
+    Vital's init patch (a Saw, its own envelope) at those notes, held for `like`'s length and for
+    the format's default length (on the real-preset dev half the network's length was 0.97 s on a
+    note held 2 s, where the init patch held 2 s was closer than the match by MSS and log-mel)."""
     db = level_contour(clip)
     t = np.arange(len(db)) * FRAME_S
     peak = int(np.argmax(db))
@@ -232,7 +219,7 @@ def plain_patches(clip: np.ndarray, like: Patch) -> list[Patch]:
     release = (t[gone[0]] if gone.size else t[-1]) - off
     envelope = dict(attack=min(t[peak], 10.0), decay=float(np.clip(decay, 0.005, 10.0)),
                     sustain=-np.inf if sustain < -60.0 else min(sustain, 0.0), release=float(np.clip(release, 0.005, 10.0)))
-    notes = floor_notes(clip, like)
+    notes = floor_notes(like, heard)
     lengths = dict.fromkeys([like.length, FIELD["length"].default])
     return [*(Patch(wave, 1, None, None, None, lfo_target=None, lfo_rate=None, lfo_depth=None, note=note,
                     length=like.length, **envelope) for note in notes for wave in FLOOR_WAVES),
@@ -262,15 +249,15 @@ def bank_of(options: MatchOptions):
     return retrieve.load(options.bank or retrieve.BANK)
 
 
-def bank_patches(bank, clip: np.ndarray, note: int, k: int, skip=frozenset()) -> list[Patch]:
-    """`k` bank patches (retrieve.nearest) at `note`, or, where YIN hears another pitch in the clip,
-    the first half of them at `note` and the rest at the heard one: on the real-preset dev half the
-    network's note was the played one on 43 % of the clips, YIN's on 62 % (its octave above on 20 %
-    more), and splitting the 4 patches so took the match from 0.1699 to 0.1665 mean log-mel L1 and
-    median MSS 0.928 to 0.893 at the same renders (the model card, 2026-12-07, eleventh session)."""
+def bank_patches(bank, clip: np.ndarray, note: int, heard: int | None, k: int, skip=frozenset()) -> list[Patch]:
+    """`k` bank patches (retrieve.nearest) at `note`, or, where YIN hears another pitch in the clip
+    (`heard`, its `estimate_note`), the first half of them at `note` and the rest at the heard one:
+    on the real-preset dev half the network's note was the played one on 43 % of the clips, YIN's
+    on 62 % (its octave above on 20 % more), and splitting the 4 patches so took the match from
+    0.1699 to 0.1665 mean log-mel L1 and median MSS 0.928 to 0.893 at the same renders (the model
+    card, 2026-12-07, eleventh session)."""
     from . import retrieve
 
-    heard = heard_note(clip)
     if heard is None or heard == note or not 0 <= heard <= 127 or k < 2:
         return retrieve.nearest(bank, clip, note, k, skip=skip)
     first = retrieve.nearest(bank, clip, note, k - k // 2, skip=skip)
@@ -287,13 +274,14 @@ def find(clip: np.ndarray, model, vocab, options: MatchOptions = MatchOptions(),
 
     by = "mss" if options.ranking == "auto" else options.ranking
     ranked = rank(clip, guesses(clip, model, vocab, options), pool, by)
+    heard = estimate_note(clip) if options.retrieve > 0 or options.floor else None  # YIN: about 0.1 s a clip
     if options.retrieve > 0:  # the bank's nearest, at the note of the network's best and the heard pitch
-        found = bank_patches(bank_of(options), clip, ranked[0].patch.note, options.retrieve, {c.patch for c in ranked})
+        found = bank_patches(bank_of(options), clip, ranked[0].patch.note, heard, options.retrieve, {c.patch for c in ranked})
         ranked = sorted([*ranked, *rank(clip, [Guess(p, float("nan")) for p in found], pool, by)], key=lambda c: c.key(by))
     plain: list[Candidate] = []
     if options.floor:  # a wild guess wins only by sounding closer than the plain patches
         seen = {c.patch for c in ranked}
-        plain = rank(clip, [Guess(p, float("nan")) for p in dict.fromkeys(plain_patches(clip, ranked[0].patch))
+        plain = rank(clip, [Guess(p, float("nan")) for p in dict.fromkeys(plain_patches(clip, ranked[0].patch, heard))
                             if p not in seen], pool, by)
         ranked = [*closer_by_both(plain, ranked[0]), *ranked] if by == "mss" else by_product([*ranked, *plain], plain)
     if options.ranking == "auto" and ranked[0].distance > FAR:  # a sound unlike any candidate: by the product

@@ -351,7 +351,7 @@ def match_phrase(x: np.ndarray, notes: list[Note], model, vocab, options, pool=N
     pool_of: dict[Patch, Guess] = {}
     for clip, pitch in heard:  # each candidate keeps its note relative to the pitch heard in its clip
         found = matching.guesses(clip, model, vocab, options)
-        plain = matching.plain_patches(clip, found[0].patch) if options.floor else []
+        plain = matching.plain_patches(clip, found[0].patch, matching.estimate_note(clip)) if options.floor else []
         for g in [*found, *(Guess(p, math.nan) for p in plain)]:
             pool_of.setdefault(g.patch.replace(note=min(127, max(0, g.patch.note + lead.pitch - pitch))), g)
     patches = list(pool_of)
