@@ -257,3 +257,13 @@ def test_estimate_note_hears_the_played_note(waveform, note):
     p = PATCH.replace(waveform=waveform, note=note, filter_type=None, cutoff=None)
     assert match.estimate_note(synth.render(p)) == note
     assert match.estimate_note(np.zeros(audio.CLIP_SAMPLES, np.float32)) is None  # silence has no pitch
+
+
+def test_yin_difference_by_fft_is_the_sum_over_each_lag():
+    rng = np.random.default_rng(3)
+    frame, lags = 64, 40
+    w = rng.normal(size=(3, frame + lags))
+    d = np.array([[np.sum((row[:frame] - row[tau: tau + frame]) ** 2) for tau in range(1, lags + 1)] for row in w])
+    want = d * np.arange(1, lags + 1) / np.cumsum(d, axis=1)
+    np.testing.assert_allclose(match.yin_cmnd(w, frame, lags), want, rtol=1e-9, atol=1e-12)
+    assert match.yin_cmnd(w[:0], frame, lags).shape == (0, lags)  # no frame that sounds
