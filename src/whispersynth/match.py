@@ -285,7 +285,7 @@ def find(clip: np.ndarray, model, vocab, options: MatchOptions = MatchOptions(),
 
     by = "mss" if options.ranking == "auto" else options.ranking
     ranked = rank(clip, guesses(clip, model, vocab, options), pool, by)
-    heard = estimate_note(clip) if options.retrieve > 0 or options.floor else None  # YIN: about 0.1 s a clip
+    heard = estimate_note(clip) if options.retrieve > 0 or options.floor else None  # YIN: about 10 ms a clip
     if options.retrieve > 0:  # the bank's nearest, at the note of the network's best and the heard pitch
         found = bank_patches(bank_of(options), clip, ranked[0].patch.note, heard, options.retrieve, {c.patch for c in ranked})
         ranked = sorted([*ranked, *rank(clip, [Guess(p, float("nan")) for p in found], pool, by)], key=lambda c: c.key(by))
