@@ -63,7 +63,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as out:
             t0 = time.perf_counter()
             for i, (c, f) in enumerate(zip(clips, found)):
-                match.write_match(Path(out), f"clip{i}", c, f)
+                match.write_match(Path(out), f"clip{i}", c, f, pool=pool)  # as the command: previews render in the pool
             writing = (time.perf_counter() - t0) / len(clips)
     phrase.notes_of(clips[0])  # warm-up: librosa's first call compiles
     t0 = time.perf_counter()

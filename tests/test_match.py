@@ -104,8 +104,8 @@ def test_match_cli_writes_every_output_for_each_rank(model_dir, tmp_path):
     # the match file is exactly the standard render of the written settings
     written, rate = sf.read(tmp_path / "out" / "lead.match.wav")
     assert rate == 16000 and np.abs(written - synth.render(best)).max() < 2 / 32767
-    preview = sf.info(str(tmp_path / "out" / "lead.preview.wav"))
-    assert (preview.samplerate, preview.channels) == (44100, 2)
+    preview, rate = sf.read(tmp_path / "out" / "lead.preview.wav")  # rendered in the pool's processes
+    assert (rate, preview.shape[1]) == (44100, 2) and np.abs(preview.T - match.preview(best)).max() < 2 / 32767
 
 
 def test_two_inputs_with_one_stem_are_refused_before_any_work(tmp_path):
@@ -183,6 +183,28 @@ def test_ranked_candidates_and_the_doubts_search_never_worse_than_greedy(model_d
         if search == "doubts":  # greedy is its first candidate (beam search need not hold it)
             assert best.distance <= float(metrics.mss(clip, synth.render(greedy))[0]) * 1.001
         assert best.distance == pytest.approx(float(metrics.mss(clip, synth.render(best.patch))[0]), rel=1e-3)
+
+
+def test_the_match_and_its_files_from_the_render_pool_are_those_made_in_this_process(model_dir, tmp_path):
+    from whispersynth.sampler import clip_rng, sample_patch
+
+    net, vocab = match.load_model(model_dir)
+    options = match.MatchOptions(candidates=5, top_k=2, workers=2)
+    clip = synth.render(sample_patch(clip_rng(12, 0)))
+    (tmp_path / "here").mkdir()
+    (tmp_path / "pool").mkdir()
+    here, _ = match.find(clip, net, vocab, options)
+    written = match.write_match(tmp_path / "here", "x", clip, here)
+    with match.search_pool(options) as pool:
+        pooled, _ = match.find(clip, net, vocab, options, pool)
+        from_pool = match.write_match(tmp_path / "pool", "x", clip, pooled, pool=pool)  # previews rendered there
+    assert [c.patch for c in pooled] == [c.patch for c in here] and len(here) == 2
+    assert np.allclose([c.distance for c in pooled], [c.distance for c in here], rtol=1e-3)
+    assert sorted(p.name for p in from_pool) == sorted(p.name for p in written) and len(written) == 12
+    for name in ("x.preview.wav", "x.top2.preview.wav"):
+        a, rate = sf.read(tmp_path / "here" / name)
+        b, _ = sf.read(tmp_path / "pool" / name)
+        assert rate == 44100 and a.shape == b.shape and np.abs(a - b).max() < 1e-3
 
 
 def test_plain_patches_follow_the_level_contour():

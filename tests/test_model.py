@@ -195,16 +195,42 @@ def test_forced_prefix_decoding_keeps_the_forced_values_and_stays_valid():
     model = M.build("debug", pool=2, seed=0).eval()
     mask = M.ValidPatchOnly(VOCAB)
     encoded = model.get_encoder()(input_features=M.features(model, CLIPS[0]))
-    greedy, steps = M.complete(model, VOCAB, encoded, [], mask)
+    [(greedy, steps)] = M.complete(model, VOCAB, encoded, [[]], mask)
     assert VOCAB.decode(greedy) == M.predict(model, VOCAB, CLIPS[0])[0][0].patch  # no prefix: plain greedy
     assert len(steps) == len(greedy) and all(torch.isclose(s.exp().sum(), torch.tensor(1.0)) for s in steps)
     square = int(VOCAB.fields["waveform"].ids[VOCAB.fields["waveform"].values.index("Square")])
     one_voice = int(VOCAB.fields["voices"].ids[VOCAB.fields["voices"].values.index(1)])
-    for prefix in ([square], [square, one_voice]):
-        seq, _ = M.complete(model, VOCAB, encoded, prefix, mask)
+    prefixes = [[square], [square, one_voice]]
+    for prefix, (seq, _) in zip(prefixes, M.complete(model, VOCAB, encoded, prefixes, mask)):
         assert seq[: len(prefix)] == prefix
         patch = VOCAB.decode(seq)  # a valid patch whatever was forced
         assert patch.waveform == "Square" and (len(prefix) == 1 or (patch.voices == 1 and patch.detune is None))
+
+
+def test_batched_completion_decodes_as_generate_does_after_each_prefix():
+    """`complete` runs every forced prefix in one batch with its own loop: each row must come out
+    as Transformers' greedy `generate` decodes that prefix alone, with the same step log-probabilities."""
+    from transformers import GenerationMixin, LogitsProcessorList
+
+    model = M.build("debug", pool=2, seed=3).eval()
+    encoded = model.get_encoder()(input_features=M.features(model, CLIPS[2]))
+    [(greedy, _)] = M.complete(model, VOCAB, encoded, [[]], M.ValidPatchOnly(VOCAB))
+    note = VOCAB.table.index(FIELD["note"])
+    other_note = int(VOCAB.fields["note"].ids[0]) if greedy[note] != VOCAB.fields["note"].ids[0] else int(VOCAB.fields["note"].ids[1])
+    prefixes = [[*greedy[:3], int(VOCAB.allowed(greedy[:3])[0])], [*greedy[:note], other_note], greedy[:1]]
+    batched = M.complete(model, VOCAB, encoded, prefixes, M.ValidPatchOnly(VOCAB))
+    for prefix, (seq, steps) in zip(prefixes, batched):
+        out = GenerationMixin.generate(
+            model, encoder_outputs=encoded, decoder_input_ids=torch.tensor([[1, *prefix]]),
+            max_new_tokens=len(VOCAB.table) + 1 - len(prefix), num_beams=1, do_sample=False,
+            logits_processor=LogitsProcessorList([M.ValidPatchOnly(VOCAB)]), output_scores=True,
+            return_dict_in_generate=True, decoder_start_token_id=1, eos_token_id=2, pad_token_id=0)
+        assert seq == out.sequences[0, 1:].tolist() and seq[: len(prefix)] == prefix
+        assert len(steps) == len(out.scores) == len(seq) - len(prefix)
+        for mine, theirs in zip(steps, out.scores):
+            finite = torch.isfinite(theirs[0])
+            assert torch.equal(torch.isfinite(mine), finite)  # the same tokens masked
+            assert torch.allclose(mine[finite], torch.log_softmax(theirs[0].float(), -1)[finite], atol=1e-4)
 
 
 def test_doubts_gives_distinct_patches_greedy_first_within_the_budget():

@@ -200,7 +200,7 @@ def run_match(path, out: Path, options: match.MatchOptions = OPTIONS, model_dir:
 
     found, _ = match.find(clip, net, vocab, options, pool, show)
     stem = Path(source).stem or "sound"
-    match.write_match(out, stem, clip, found)
+    match.write_match(out, stem, clip, found, pool=pool)
     audio.write_wav(out / f"{stem}.input.wav", clip, audio.SAMPLE_RATE)
     cands = []
     for i, c in enumerate(found):

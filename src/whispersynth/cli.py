@@ -197,7 +197,7 @@ def _match_one(f: Path, clip, net, vocab, options, pool, out: Path, fxp: bool) -
     if options.refine:
         matching.write_network_guess(out, f.stem, guess, fxp)
         typer.echo(f"# {f.name}: network MSS {guess.distance:.3f} -> refined {found[0].distance:.3f}")
-    matching.write_match(out, f.stem, clip, found, fxp)
+    matching.write_match(out, f.stem, clip, found, fxp, pool)
     typer.echo(f"# {f} -> {out / f.stem}.txt (MSS {found[0].distance:.3f})")
     typer.echo(settings.format(found[0].patch))
 

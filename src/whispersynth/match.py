@@ -347,18 +347,28 @@ def output_names(out_dir: Path, stem: str, rank_index: int) -> dict[str, Path]:
     return {kind: out_dir / f"{stem}{tag}{suffix}" for kind, suffix in OUTPUTS}
 
 
+def preview(p: Patch) -> np.ndarray:
+    """A patch as Vital plays it (stereo, 44.1 kHz, its own level): NAME.preview.wav."""
+    return synth.render(p, sample_rate=synth.VITAL_RATE, stereo=True, normalize=False)
+
+
 def write_match(out_dir: Path, stem: str, clip: np.ndarray, candidates: list[Candidate],
-                fxp: bool = True) -> list[Path]:
-    """Write the settings, presets, renders and picture of every candidate; returns the paths."""
+                fxp: bool = True, pool=None) -> list[Path]:
+    """Write the settings, presets, renders and picture of every candidate; returns the paths.
+    With `pool`, its processes render the previews while this one draws the pictures."""
+    pending = pool.map_async(preview, [c.patch for c in candidates], chunksize=1) if pool is not None else None
     written = []
     for i, c in enumerate(candidates):
         names = output_names(out_dir, stem, i)
         written += write_presets(names, c.patch, fxp)
         audio.write_wav(names["match"], c.render, audio.SAMPLE_RATE)
-        preview = synth.render(c.patch, sample_rate=synth.VITAL_RATE, stereo=True, normalize=False)
-        audio.write_wav(names["preview"], preview, synth.VITAL_RATE)
         plot_match(names["png"], clip, c)
-        written += [names["match"], names["preview"], names["png"]]
+        written += [names["match"], names["png"]]
+    previews = pending.get() if pending is not None else [preview(c.patch) for c in candidates]
+    for i, x in enumerate(previews):
+        name = output_names(out_dir, stem, i)["preview"]
+        audio.write_wav(name, x, synth.VITAL_RATE)
+        written.append(name)
     return written
 
 

@@ -83,6 +83,7 @@ class Vocab:
         self.value_of: dict[int, object] = {}
         self.fields: dict[str, FieldTokens] = {}
         self.field_of: dict[int, str] = {}
+        self._allowed: dict[tuple, np.ndarray] = {}  # allowed(), by allowed_key()
         for f in self.table:
             values = (list(f.choices) if f.kind == "choice" else bin_centres(f))
             specials = _specials(f)
@@ -126,13 +127,31 @@ class Vocab:
 
     def allowed(self, prefix: list[int]) -> np.ndarray:
         """The token ids that may follow `prefix` (field tokens so far, no <bos>) in a valid patch."""
+        key = self.allowed_key(prefix)
+        if key not in self._allowed:
+            self._allowed[key] = self._keep(*key)
+        return self._allowed[key]
+
+    def allowed_key(self, prefix: list[int]) -> tuple:
+        """All that `allowed(prefix)` depends on: the step, and the rules the earlier fields set for
+        its field (`null_rule`, `allowed_choices`, a pitch/cutoff/volume LFO's depth range). A
+        decoder's prefixes share few keys (a beam's differ in every earlier token), so the
+        allowed tokens are cached by this key instead."""
         step = len(prefix)
+        if step >= len(self.table):
+            return (step, None, None, None)
+        f = self.table[step]
+        done = self.values(prefix)
+        rule = null_rule(f, done)
+        choices = allowed_choices(f, done) if f.kind == "choice" else None
+        top = LFO_DEPTH_RANGE[done["lfo_target"]][1] if f.name == "lfo_depth" and rule is not True else None
+        return (step, rule, choices, top)
+
+    def _keep(self, step: int, rule, choices, top) -> np.ndarray:
         if step >= len(self.table):
             return np.array([EOS if step == len(self.table) else PAD])
         f = self.table[step]
-        done = self.values(prefix)
         ft = self.fields[f.name]
-        rule = null_rule(f, done)
         keep = []
         for k, v in enumerate(ft.values):
             if v is None:
@@ -142,9 +161,9 @@ class Vocab:
             elif k < ft.n_special:
                 ok = True  # 0 ms, -inf dB, depth 0
             elif f.kind == "choice":
-                ok = v in allowed_choices(f, done)
+                ok = v in choices
             elif f.name == "lfo_depth":
-                ok = v <= LFO_DEPTH_RANGE[done["lfo_target"]][1]
+                ok = v <= top
             else:
                 ok = f.lo <= v <= f.hi
             keep.append(ok)
