@@ -257,7 +257,8 @@ def complete(model, vocab: Vocab, encoded, prefixes: list[list[int]], mask: Vali
     field tokens), all of them in one batch: per prefix, the whole token sequence (no <bos>) and
     the log-probabilities of each step decoded after the prefix. The decoder runs once over their
     common start, then one position a step for every row, a forced token where a row's prefix
-    still has one (decoding them one by one took ~0.11 s each, most of the doubts search)."""
+    still has one (one batch instead of a `generate` call per prefix: the same tokens, and the
+    doubts search about a fifth faster, the model card's thirteenth session)."""
     rows = [list(p) for p in prefixes]
     common = 0
     while all(len(r) > common and r[common] == rows[0][common] for r in rows):
