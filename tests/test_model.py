@@ -216,7 +216,7 @@ def test_batched_completion_decodes_as_generate_does_after_each_prefix():
     encoded = model.get_encoder()(input_features=M.features(model, CLIPS[2]))
     [(greedy, _)] = M.complete(model, VOCAB, encoded, [[]], M.ValidPatchOnly(VOCAB))
     note = VOCAB.table.index(FIELD["note"])
-    other_note = int(VOCAB.fields["note"].ids[0]) if greedy[note] != VOCAB.fields["note"].ids[0] else int(VOCAB.fields["note"].ids[1])
+    other_note = next(int(t) for t in VOCAB.fields["note"].ids if t != greedy[note])
     prefixes = [[*greedy[:3], int(VOCAB.allowed(greedy[:3])[0])], [*greedy[:note], other_note], greedy[:1]]
     batched = M.complete(model, VOCAB, encoded, prefixes, M.ValidPatchOnly(VOCAB))
     for prefix, (seq, steps) in zip(prefixes, batched):

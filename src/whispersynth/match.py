@@ -357,18 +357,17 @@ def write_match(out_dir: Path, stem: str, clip: np.ndarray, candidates: list[Can
     """Write the settings, presets, renders and picture of every candidate; returns the paths.
     With `pool`, its processes render the previews while this one draws the pictures."""
     pending = pool.map_async(preview, [c.patch for c in candidates], chunksize=1) if pool is not None else None
+    names = [output_names(out_dir, stem, i) for i in range(len(candidates))]
     written = []
-    for i, c in enumerate(candidates):
-        names = output_names(out_dir, stem, i)
-        written += write_presets(names, c.patch, fxp)
-        audio.write_wav(names["match"], c.render, audio.SAMPLE_RATE)
-        plot_match(names["png"], clip, c)
-        written += [names["match"], names["png"]]
+    for n, c in zip(names, candidates):
+        written += write_presets(n, c.patch, fxp)
+        audio.write_wav(n["match"], c.render, audio.SAMPLE_RATE)
+        plot_match(n["png"], clip, c)
+        written += [n["match"], n["png"]]
     previews = pending.get() if pending is not None else [preview(c.patch) for c in candidates]
-    for i, x in enumerate(previews):
-        name = output_names(out_dir, stem, i)["preview"]
-        audio.write_wav(name, x, synth.VITAL_RATE)
-        written.append(name)
+    for n, x in zip(names, previews):
+        audio.write_wav(n["preview"], x, synth.VITAL_RATE)
+        written.append(n["preview"])
     return written
 
 
